@@ -1,0 +1,88 @@
+"""The help center as declared in mkdocs.yml: languages, vendor facts, vocabularies.
+
+Languages are declared once, in the i18n plugin's list; everything else in
+deflect (index, form, CLI) reads them from here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from mkdocs.utils.yaml import get_yaml_loader
+
+
+@dataclass(frozen=True)
+class HelpCenter:
+    """What the service needs to know about the built help center."""
+
+    root: Path
+    languages: tuple[str, ...]
+    default_language: str
+    language_names: dict[str, str]
+    site_name: dict[str, str]
+    site_url: str
+    docs_dir: Path
+    site_dir: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+    ui: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def products(self) -> list[str]:
+        return list(self.extra.get("products", []))
+
+    def normalize_language(self, lang: str | None) -> str | None:
+        """Return the declared language matching ``lang`` (``fr-CA`` → ``fr``), else None."""
+        if not lang:
+            return None
+        code = lang.strip().lower().replace("_", "-").split("-")[0]
+        return code if code in self.languages else None
+
+    def page_url(self, article: str, lang: str) -> str:
+        """Return the site-relative URL of an article in a language (``/fr/support/sla/``)."""
+        prefix = "" if lang == self.default_language else f"{lang}/"
+        if article == "index":
+            path = ""
+        elif article.endswith("/index"):
+            path = article[: -len("index")]
+        else:
+            path = f"{article}/"
+        return f"/{prefix}{path}"
+
+
+def load_help_center(mkdocs_yml: Path) -> HelpCenter:
+    """Read mkdocs.yml (with MkDocs' own ``!ENV`` tags) into a :class:`HelpCenter`."""
+    mkdocs_yml = Path(mkdocs_yml)
+    with mkdocs_yml.open(encoding="utf-8") as stream:
+        config = yaml.load(stream, Loader=get_yaml_loader())
+    i18n = next(
+        (p["i18n"] for p in config.get("plugins", []) if isinstance(p, dict) and "i18n" in p),
+        None,
+    )
+    if not i18n or not i18n.get("languages"):
+        raise ValueError(f"{mkdocs_yml}: no i18n plugin languages declared")
+    root = mkdocs_yml.parent
+    extra = dict(config.get("extra") or {})
+    languages, names, site_names, ui = [], {}, {}, {}
+    default = None
+    for entry in i18n["languages"]:
+        code = entry["locale"]
+        languages.append(code)
+        names[code] = entry.get("name", code)
+        site_names[code] = entry.get("site_name") or config.get("site_name", "")
+        ui[code] = {**extra.get("ui", {}), **(entry.get("extra") or {}).get("ui", {})}
+        if entry.get("default"):
+            default = code
+    return HelpCenter(
+        root=root,
+        languages=tuple(languages),
+        default_language=default or languages[0],
+        language_names=names,
+        site_name=site_names,
+        site_url=config.get("site_url") or "/",
+        docs_dir=root / config.get("docs_dir", "docs"),
+        site_dir=root / config.get("site_dir", "site"),
+        extra=extra,
+        ui=ui,
+    )
