@@ -1,0 +1,125 @@
+"""Shared fixtures: the built site and index (once per session), the app on a
+temporary store, a live server on a free port, and a real Chromium."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from deflect import create_app
+from deflect.cli import build_site
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The help center built once with ``mkdocs build --strict``."""
+    site = tmp_path_factory.mktemp("site") / "site"
+    build_site(PROJECT_DIR, site)
+    return site
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory, built_site) -> Path:
+    """The search index built once from docs/, as ``deflect index`` builds it."""
+    from deflect.search import rebuild_index
+
+    var = tmp_path_factory.mktemp("index-var")
+    app = create_app(_test_config(var, built_site, var / "index"))
+    with app.app_context():
+        rebuild_index(app, echo=lambda *args, **kwargs: None)
+    return var / "index"
+
+
+def _test_config(var: Path, site: Path, index: Path) -> dict:
+    return {
+        "TESTING": True,
+        "PROJECT_DIR": str(PROJECT_DIR),
+        "VAR_DIR": str(var),
+        "SITE_DIR": str(site),
+        "INDEX_DIR": str(index),
+        "UPLOAD_DIR": str(var / "uploads"),
+        "DATABASE_URL": f"sqlite:///{var / 'deflect.sqlite3'}",
+        "SECRET_KEY": "test-secret",
+        "RATELIMIT_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def app_config(tmp_path, built_site, built_index) -> dict:
+    """Settings of a test app: a private store and uploads, the shared site and index."""
+    return _test_config(tmp_path, built_site, built_index)
+
+
+@pytest.fixture
+def app(app_config):
+    from deflect.store import upgrade_database
+
+    app = create_app(app_config)
+    upgrade_database(app)
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class LiveServer:
+    """A real HTTP server running the app in a thread, on a free port of 127.0.0.1."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium; .ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
