@@ -24,9 +24,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = settings.persistent_secret_key(Path(app.config["VAR_DIR"]))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from deflect import api, errors, helpcenter, search, store, support
+    from deflect import api, errors, helpcenter, limits, search, store, support
 
     errors.init_app(app)
+    limits.init_app(app)
     store.init_app(app)
     search.init_app(app)
     api.init_app(app)
