@@ -45,12 +45,12 @@ def build_site(project_dir: Path, site_dir: Path) -> None:
         shutil.rmtree(fresh, ignore_errors=True)
         problems = [line for line in result.stderr.splitlines() if not line.startswith("INFO")]
         raise click.ClickException("mkdocs build --strict failed:\n" + "\n".join(problems[-30:]))
+    fresh.chmod(0o755)  # mkdtemp makes it private; a web server must read it
     old = None
     if site_dir.exists():
         old = site_dir.with_name(f".{site_dir.name}-old-{os.getpid()}")
         site_dir.rename(old)
     fresh.rename(site_dir)
-    fresh.chmod(0o755)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
