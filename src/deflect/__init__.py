@@ -35,8 +35,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        """Answer 200 when the service can answer (the store is reachable)."""
-        return jsonify({"status": "ok"})
+        """Answer 200 when the service can answer.
+
+        Any origin may ask: the help center's pages, wherever they are hosted,
+        show their feedback control only when this answers.
+        """
+        response = jsonify({"status": "ok"})
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
 
     # Last: the help center's catch-all route must not shadow the service's own.
     helpcenter.init_app(app)
