@@ -1,9 +1,149 @@
-"""Placeholder: replaced by the search implementation."""
+"""Deflection search: a language-aware Whoosh index of the help center.
+
+``deflect index`` (and ``deflect build``) reads every article of every
+language from ``docs/<lang>/``, splits it into the sections of the built page
+and writes a new *generation* of the index under ``INDEX_DIR``, then swaps
+the ``current`` symlink to it (:mod:`deflect.search.index`). A running service
+notices the new ``current`` on its next search and opens it: no restart, no
+failed request.
+
+:func:`suggest` answers the support form and ``/api/suggest``: one result per
+article, the best section's URL and snippet, English articles standing in
+(``"fallback": true``) where a language has no translation, and nothing at
+all when no article is a confident match (the rule is in
+:mod:`deflect.search.engine`).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Callable
+
+import click
+from flask import Flask, current_app
+from whoosh import index as whoosh_index
+
+from deflect.search import engine
+from deflect.search.index import build_generation, current_generation, prune, swap_in
+
+__all__ = ["SearchUnavailable", "init_app", "rebuild_index", "suggest"]
+
+DEFAULT_LIMIT = 5
+MAX_LIMIT = 20
 
 
-def init_app(app):
-    pass
+class SearchUnavailable(RuntimeError):
+    """The index is missing or cannot be read: suggestions are impossible for now."""
 
 
-def rebuild_index(app, echo=print):
-    echo("search index: not implemented yet")
+_local = threading.local()
+
+
+def _searcher(index_dir: Path):
+    """Return this thread's searcher on the current generation, reopening when it changed.
+
+    One searcher per thread and generation: opened once, reused by every
+    request of the thread until ``current`` points elsewhere.
+    """
+    generation = current_generation(index_dir)
+    if generation is None:
+        raise SearchUnavailable(f"no search index in {index_dir.name}/ yet: run `deflect index`")
+    cache = getattr(_local, "searchers", None)
+    if cache is None:
+        cache = _local.searchers = {}
+    cached = cache.get(index_dir)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    try:
+        searcher = whoosh_index.open_dir(str(generation)).searcher(weighting=engine.new_weighting())
+    except Exception as exc:  # a half-deleted or foreign folder: any failure means "unavailable"
+        raise SearchUnavailable(f"the search index {generation.name} cannot be opened: {exc}") from exc
+    if cached is not None:
+        cached[1].close()
+    cache[index_dir] = (generation, searcher)
+    return searcher
+
+
+def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[dict]:
+    """Return the articles that answer ``query`` in ``lang``, best first (maybe none).
+
+    Each result has the keys of ``/api/suggest``: id, title, url, lang,
+    snippet, score, fallback. An unknown ``lang`` is searched in the default
+    language. Raises :class:`SearchUnavailable` when there is no usable index.
+    """
+    help_center = current_app.extensions["deflect.help_center"]
+    lang = help_center.normalize_language(lang) or help_center.default_language
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    if not query or not query.strip():
+        return []
+    searcher = _searcher(Path(current_app.config["INDEX_DIR"]))
+    try:
+        found = engine.suggest_in(searcher, query, lang, help_center.languages,
+                                  help_center.default_language, limit)
+    except (OSError, EOFError) as exc:  # the generation vanished under an old searcher
+        raise SearchUnavailable(f"the search index could not be read: {exc}") from exc
+    results = []
+    for item in found:
+        anchor = item.pop("anchor")
+        item["url"] = help_center.page_url(item["id"], lang) + (f"#{anchor}" if anchor else "")
+        results.append({key: item[key] for key in ("id", "title", "url", "lang", "snippet", "score", "fallback")})
+    return results
+
+
+def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int = 1) -> Path:
+    """Build a new generation from the help center's docs, swap it in, prune old ones."""
+    help_center = app.extensions["deflect.help_center"]
+    index_dir = Path(app.config["INDEX_DIR"])
+    echo(f"Indexing the help center ({', '.join(help_center.languages)}) …")
+    generation = build_generation(index_dir, help_center, Path(app.config["MKDOCS_YML"]), echo, procs=procs)
+    swap_in(index_dir, generation)
+    prune(index_dir)
+    manifest = json.loads((generation / "generation.json").read_text(encoding="utf-8"))
+    counts = ", ".join(f"{lang} {n}" for lang, n in manifest["articles"].items())
+    echo(f"Search index {generation.name} is current: articles {counts}; "
+         f"{manifest['fallbacks']} English fallbacks; {manifest['seconds']} s.")
+    return generation
+
+
+@click.command("index")
+@click.option("--procs", default=1, show_default=True, type=int, help="writer processes")
+def index_command(procs: int) -> None:
+    """Build a new generation of the search index and make it current."""
+    from deflect.content import ContentError
+
+    try:
+        rebuild_index(current_app._get_current_object(), echo=click.echo, procs=max(1, procs))
+    except ContentError as exc:
+        raise click.UsageError(f"an article cannot be indexed: {exc}") from exc
+
+
+@click.command("suggest")
+@click.argument("text")
+@click.option("--lang", default=None, help="language of the question (default: the help center's)")
+@click.option("--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, MAX_LIMIT))
+@click.option("--json", "as_json", is_flag=True, help="print the API's JSON")
+def suggest_command(text: str, lang: str | None, limit: int, as_json: bool) -> None:
+    """Show the articles that answer TEXT."""
+    help_center = current_app.extensions["deflect.help_center"]
+    code = help_center.normalize_language(lang) if lang else help_center.default_language
+    if code is None:
+        raise click.UsageError(f"unknown language {lang!r}: choose one of {', '.join(help_center.languages)}")
+    try:
+        results = suggest(text, code, limit)
+    except SearchUnavailable as exc:
+        raise click.UsageError(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps({"query": text, "lang": code, "results": results}, ensure_ascii=False, indent=2))
+        return
+    if not results:
+        click.echo("No confident suggestion.")
+    for number, result in enumerate(results, 1):
+        flag = " (English)" if result["fallback"] else ""
+        click.echo(f"{number}. {result['title']}{flag}  [{result['score']}]\n   {result['url']}\n   {result['snippet']}")
+
+
+def init_app(app: Flask) -> None:
+    """Register ``deflect index`` and ``deflect suggest``."""
+    app.cli.add_command(index_command)
+    app.cli.add_command(suggest_command)

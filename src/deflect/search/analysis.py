@@ -1,0 +1,153 @@
+"""Language-aware analysis: words, stop words, Snowball stems and accent folding.
+
+Every word is indexed (and queried) in up to three *forms* at the same
+position, so that a customer who types with or without accents meets the
+article whichever way it is written:
+
+* ``stem(word)``: the Snowball stem of the word as written (German needs its
+  umlauts to stem right: ``Anhänge`` → ``anhang``);
+* ``fold(stem(word))``: that stem without accents (French and Spanish stems
+  keep their accents: ``sévérité`` → ``sever``);
+* ``stem(fold(word))``: the stem of the word typed without accents
+  (``gravite`` → ``gravit``, equal to ``fold(stem("gravità"))``).
+
+Folding only before stemming breaks German, folding only after stemming
+breaks French and Spanish; indexing both keeps both working.
+
+>>> sorted(forms("anhänge", "de"))
+['anhang']
+>>> sorted(forms("gravità", "it")), sorted(forms("gravite", "it"))
+(['grav', 'gravit'], ['grav'])
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+from whoosh.analysis import Filter, RegexTokenizer, LowercaseFilter
+from whoosh.lang import stopwords_for_language
+
+#: Language code → Snowball algorithm name (PyStemmer).
+SNOWBALL = {"en": "english", "de": "german", "fr": "french", "it": "italian", "es": "spanish"}
+
+#: A word: letters and digits; apostrophes split (``d'escalade`` → ``d``, ``escalade``).
+WORD = re.compile(r"\w+", re.UNICODE)
+
+#: Shortest word kept (single letters are elisions or list markers).
+MIN_WORD = 2
+
+#: Words that customers type around every question but that name no topic.
+#: They are stop words for the search only (never for the site).
+QUESTION_WORDS = {
+    "en": {"how", "what", "when", "where", "why", "who", "which", "can", "could", "do", "does",
+           "did", "my", "i", "me", "we", "our", "you", "your", "please", "get", "want", "need"},
+    "de": {"wie", "was", "wann", "wo", "warum", "wer", "welche", "welcher", "kann", "können",
+           "ich", "mein", "meine", "wir", "unser", "bitte", "möchte"},
+    "fr": {"comment", "quoi", "quand", "où", "pourquoi", "qui", "quel", "quelle", "quels",
+           "quelles", "puis", "peut", "mon", "ma", "mes", "je", "nous", "notre", "vous", "votre"},
+    "it": {"come", "cosa", "quando", "dove", "perché", "chi", "quale", "quali", "posso", "può",
+           "mio", "mia", "miei", "io", "noi", "nostro", "voi", "vostro"},
+    "es": {"cómo", "como", "qué", "que", "cuándo", "dónde", "por", "quién", "cuál", "cuáles",
+           "puedo", "puede", "mi", "mis", "yo", "nosotros", "nuestro", "usted", "su"},
+}
+
+
+def fold(text: str) -> str:
+    """Return ``text`` lower-cased without accents (``ß`` → ``ss``).
+
+    >>> fold("Gravità Sévérité Größe")
+    'gravita severite grosse'
+    """
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=None)
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(SNOWBALL.get(lang, "english"))
+
+
+@lru_cache(maxsize=None)
+def stop_words(lang: str) -> frozenset[str]:
+    """Return the stop words of ``lang``, as written and folded."""
+    words = set(stopwords_for_language(lang)) if lang in SNOWBALL else set()
+    words |= QUESTION_WORDS.get(lang, set())
+    return frozenset(words | {fold(word) for word in words})
+
+
+@lru_cache(maxsize=200_000)
+def forms(word: str, lang: str) -> frozenset[str]:
+    """Return the indexed forms of one lower-cased word (see the module docstring)."""
+    stemmer = _stemmer(lang)
+    stem = stemmer.stemWord(word)
+    return frozenset({stem, fold(stem), stemmer.stemWord(fold(word))})
+
+
+def words(text: str, lang: str) -> list[str]:
+    """Return the content words of ``text``: lower-cased, no stop words, in order.
+
+    >>> words("How do I reset the office coffee machine?", "en")
+    ['reset', 'office', 'coffee', 'machine']
+    """
+    stops = stop_words(lang)
+    found = []
+    for match in WORD.finditer(text.lower()):
+        word = match.group()
+        if len(word) >= MIN_WORD and word not in stops and not word.isdigit():
+            found.append(word)
+    return found
+
+
+class FormsFilter(Filter):
+    """Drop stop words and emit each remaining word's :func:`forms` at its position.
+
+    >>> analyzer = analyzer_for("fr")
+    >>> sorted(t.text for t in analyzer("la sévérité"))
+    ['sever', 'severit', 'séver']
+    """
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.stops = stop_words(lang)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.lang == self.lang
+
+    def __call__(self, tokens):
+        for token in tokens:
+            word = token.text
+            if len(word) < MIN_WORD or word in self.stops or word.isdigit():
+                continue
+            for form in sorted(forms(word, self.lang)):
+                token.text = form
+                yield token
+
+
+class FoldFilter(Filter):
+    """Fold each token (lower case, no accents): the vocabulary used for typos and compounds."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.stops = stop_words(lang)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.lang == self.lang
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if len(token.text) < MIN_WORD or token.text in self.stops or token.text.isdigit():
+                continue
+            token.text = fold(token.text)
+            yield token
+
+
+def analyzer_for(lang: str):
+    """Return the stemming analyzer of ``lang``'s text fields."""
+    return RegexTokenizer(WORD) | LowercaseFilter() | FormsFilter(lang)
+
+
+def vocabulary_analyzer(lang: str):
+    """Return the analyzer of ``lang``'s vocabulary field: folded words, unstemmed."""
+    return RegexTokenizer(WORD) | LowercaseFilter() | FoldFilter(lang)

@@ -1,0 +1,207 @@
+"""Turn a customer's sentence into ranked, confident article suggestions.
+
+The customer's text never reaches Whoosh's query parser: it is cut into
+words (:func:`deflect.search.analysis.words`), so ``title:``, ``*``, quotes
+and ``AND NOT`` are only words. Each word becomes a group of alternatives:
+
+* its stemmed and folded forms (:func:`~deflect.search.analysis.forms`);
+* when the language's vocabulary does not know the word: the vocabulary
+  words within one edit (two for long words) of it, the parts of a compound
+  (``Eskalationsprozess`` → ``eskalation`` + ``prozess``) and the longer
+  words it begins (``eskalation`` → ``eskalationsanfrage``), each worth less
+  than an exact word. Typos are matched on folded, unstemmed words and only
+  then stemmed, like a word the customer typed.
+
+A word scores the best of its alternatives over the fields (title and
+keywords weigh more than headings, headings more than body text), and a
+section scores the sum over words (Whoosh BM25F). An article is as good as
+its best section.
+
+Confidence rule (silence when unsure), measured on the dev queries and on
+our own in- and out-of-scope questions in every language (see bench/):
+an article is suggested only when the words it matches make up at least
+:data:`MIN_COVERAGE` of the question's content words (a corrected word counts
+:data:`CORRECTED_CREDIT`), at least one of them in its title, keywords or
+headings, and, after the first, when it scores at least
+:data:`MIN_RELATIVE_SCORE` of the best article.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from whoosh import scoring
+from whoosh.query import DisjunctionMax, Or, Term
+
+from deflect.search.analysis import fold, forms, words
+from deflect.search.articles import snippet
+from deflect.search.index import TEXT_FIELDS
+
+#: Field kind → weight of a match in it.
+FIELD_BOOSTS = {"title": 3.0, "keywords": 2.5, "heading": 2.0, "body": 1.0}
+STRONG_FIELDS = ("title", "keywords", "heading")
+#: Weight of a word found by typo, compound or prefix correction.
+CORRECTED_WEIGHT = 0.6
+CORRECTED_CREDIT = 0.5
+MIN_COVERAGE = 0.5
+MIN_RELATIVE_SCORE = 0.35
+#: At most this many content words of a question are searched (a long description is cut).
+MAX_WORDS = 32
+MAX_CORRECTIONS = 3
+MAX_PREFIX_EXPANSIONS = 4
+SECTIONS_SCANNED = 200
+
+
+@dataclass
+class WordGroup:
+    """One word of the question and the index terms that stand for it."""
+
+    word: str
+    credit: float = 1.0
+    terms: dict[tuple[str, str], float] = field(default_factory=dict)  # (field, text) → boost
+    forms: set[str] = field(default_factory=set)
+
+
+def clean_query(text: str) -> str:
+    """Replace control and format characters by spaces (a NUL or an escape is not a word)."""
+    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+
+
+def _known(reader, lang: str, form_set) -> bool:
+    return any((f"{kind}_{lang}", form) in reader for kind in TEXT_FIELDS for form in form_set)
+
+
+def _corrections(reader, lang: str, word: str) -> list[str]:
+    """Return vocabulary words that the (unknown) ``word`` may stand for, best first."""
+    vocab = f"vocab_{lang}"
+    folded = fold(word)
+    found: list[str] = []
+    if len(folded) >= 4:
+        maxdist = 2 if len(folded) >= 9 else 1
+        near = set(reader.terms_within(vocab, folded, maxdist, prefix=1))
+        near.discard(folded)
+        found += sorted(near, key=lambda w: -reader.doc_frequency(vocab, w))[:MAX_CORRECTIONS]
+    if len(folded) >= 8:  # a compound: two known words, maybe joined by s/n/en/e
+        for i in range(4, len(folded) - 3):
+            left, right = folded[:i], folded[i:]
+            for joint in ("", "s", "es", "n", "en", "e"):
+                if joint and not left.endswith(joint):
+                    continue
+                head = left[: len(left) - len(joint)] if joint else left
+                if len(head) >= 4 and (vocab, head) in reader and (vocab, right) in reader:
+                    found += [head, right]
+                    break
+    if len(folded) >= 5:
+        longer = [t.decode("utf-8") if isinstance(t, bytes) else t
+                  for t in reader.expand_prefix(vocab, folded)]
+        longer.sort(key=lambda w: -reader.doc_frequency(vocab, w))
+        found += [w for w in longer[:MAX_PREFIX_EXPANSIONS] if w != folded]
+    return list(dict.fromkeys(found))
+
+
+def word_groups(reader, query: str, lang: str, search_langs: list[str]) -> list[WordGroup]:
+    """Return the question's content words with the terms that may match each."""
+    groups = []
+    for word in list(dict.fromkeys(words(clean_query(query), lang)))[:MAX_WORDS]:
+        group = WordGroup(word)
+        for field_lang in search_langs:
+            exact = forms(word, field_lang)
+            if _known(reader, field_lang, exact):
+                alternatives = [(exact, 1.0)]
+            else:
+                alternatives = [(forms(c, field_lang), CORRECTED_WEIGHT)
+                                for c in _corrections(reader, field_lang, word)]
+                if alternatives and field_lang == lang:
+                    group.credit = CORRECTED_CREDIT
+            for form_set, weight in alternatives:
+                group.forms |= form_set
+                for kind in TEXT_FIELDS:
+                    name = f"{kind}_{field_lang}"
+                    for form in form_set:
+                        if (name, form) in reader:
+                            key = (name, form)
+                            group.terms[key] = max(group.terms.get(key, 0), FIELD_BOOSTS[kind] * weight)
+        if group.terms:
+            groups.append(group)
+        else:
+            groups.append(WordGroup(word))  # unmatched: still counts against coverage
+    return groups
+
+
+def suggest_in(searcher, query: str, lang: str, languages: tuple[str, ...], default: str,
+               limit: int) -> list[dict]:
+    """Return up to ``limit`` confident suggestions for ``query`` in ``lang`` (see module docstring)."""
+    reader = searcher.reader()
+    search_langs = [lang] if lang == default else [lang, default]
+    groups = word_groups(reader, query, lang, search_langs)
+    matchable = [g for g in groups if g.terms]
+    if not matchable:
+        return []
+    term_owner: dict[tuple[str, str], list[int]] = {}
+    subqueries = []
+    for number, group in enumerate(groups):
+        if not group.terms:
+            continue
+        terms = [Term(name, text, boost=boost) for (name, text), boost in group.terms.items()]
+        subqueries.append(DisjunctionMax(terms, tiebreak=0.2) if len(terms) > 1 else terms[0])
+        for key in group.terms:
+            term_owner.setdefault(key, []).append(number)
+    results = searcher.search(Or(subqueries), limit=SECTIONS_SCANNED, filter=Term("lang", lang),
+                              terms=True)
+    articles: dict[str, dict] = {}
+    for hit in results:
+        stored = hit.fields()
+        matched = {(name, text.decode("utf-8") if isinstance(text, bytes) else text)
+                   for name, text in hit.matched_terms()}
+        entry = articles.setdefault(stored["article"], {"score": 0.0, "best": None,
+                                                        "words": set(), "strong": False})
+        for name, text in matched:
+            entry["words"].update(term_owner.get((name, text), ()))
+            if name.split("_")[0] in STRONG_FIELDS:
+                entry["strong"] = True
+        score = hit.score * stored.get("weight", 1.0)
+        if entry["best"] is None or score > entry["score"]:
+            entry["score"], entry["best"] = score, stored
+    total = len(groups)
+    ranked = sorted(articles.values(), key=lambda e: -e["score"])
+    suggestions = []
+    for entry in ranked:
+        coverage = sum(groups[i].credit for i in entry["words"]) / total
+        if coverage < MIN_COVERAGE or not entry["strong"]:
+            continue
+        if suggestions and entry["score"] < MIN_RELATIVE_SCORE * suggestions[0]["score"]:
+            break
+        best = entry["best"]
+        matched_forms = set().union(*(groups[i].forms for i in entry["words"]))
+        suggestions.append({
+            "id": best["article"],
+            "title": best["title"],
+            "url": "",  # filled by the caller, who knows the site's URLs
+            "anchor": best["anchor"],
+            "lang": lang,
+            "snippet": best_snippet(best["text"], matched_forms, best["lang"] if not best["fallback"]
+                                    else default),
+            "score": round(entry["score"], 3),
+            "fallback": bool(best["fallback"]),
+        })
+        if len(suggestions) >= limit:
+            break
+    return suggestions
+
+
+SENTENCE = re.compile(r"(?<=[.!?:;])\s+")
+
+
+def best_snippet(text: str, matched_forms: set[str], lang: str) -> str:
+    """Return a short snippet of ``text`` starting at the first sentence with a matched word."""
+    sentences = SENTENCE.split(text)
+    for number, sentence in enumerate(sentences):
+        if any(forms(w, lang) & matched_forms for w in words(sentence, lang)):
+            return snippet(" ".join(sentences[number:]))
+    return snippet(text)
+
+
+def new_weighting():
+    """Return the scoring model: BM25F (Whoosh's default, stated here on purpose)."""
+    return scoring.BM25F(B=0.75, K1=1.2)
