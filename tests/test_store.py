@@ -1,0 +1,143 @@
+"""The case store on SQLite and PostgreSQL: schema, one-transaction recording, idempotency."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from deflect import cases, create_app
+from deflect.store import (ArticleFeedback, Attachment, Case, CaseEvent, DeflectionSession, SuggestionShown,
+                           engine, session_factory, upgrade_database)
+
+FIELDS = {
+    "lang": "fr", "contact_name": "Camille Martin", "email": "camille@example.com", "phone": None,
+    "company": "Acme", "product": "Lumera Reports", "request_type": "incident", "severity": "critical",
+    "subject": "Publication impossible", "description": "Le rapport mensuel ne se publie plus.",
+    "intent": "Publier le rapport", "steps": "1. Ouvrir\n2. Publier", "actual": "Erreur 500",
+    "supporting_info": "2026-11-20 09:14 CET", "technical_details": {"userAgent": "test"},
+}
+DEFLECTION = {
+    "query": "Publication impossible\nLe rapport mensuel ne se publie plus.", "lang": "fr",
+    "from": "support/sla", "product": "Lumera Reports", "started": "2026-11-22T06:00:00+00:00",
+    "shown": [{"rank": 1, "id": "support/incidents", "lang": "fr", "score": 4.5, "opened": True},
+              {"rank": 2, "id": "support/severity", "lang": "fr", "score": 2.0, "opened": False}],
+}
+
+
+@pytest.fixture
+def store_app(store_url, app_config):
+    app = create_app({**app_config, "DATABASE_URL": store_url})
+    upgrade_database(app)
+    yield app
+    engine(app).dispose()
+
+
+@pytest.fixture
+def uploads(store_app) -> Path:
+    return Path(store_app.config["UPLOAD_DIR"])
+
+
+def stage(uploads: Path, key: str, content: bytes = b"log line\n", name: str = "server.log"):
+    return cases.stage_upload(uploads, key, io.BytesIO(content), name, allowed_types=("log", "png"),
+                              max_bytes=1024)
+
+
+def count(db, model) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def files_under(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def test_upgrade_creates_every_table_and_is_repeatable(store_app):
+    upgrade_database(store_app)  # a second run changes nothing
+    tables = set(inspect(engine(store_app)).get_table_names())
+    assert {"support_case", "case_event", "attachment", "deflection_session", "suggestion_shown",
+            "article_feedback", "alembic_version"} <= tables
+
+
+def test_case_attachments_and_deflection_are_recorded_together(store_app, uploads):
+    key = cases.new_submission_key()
+    staged = stage(uploads, key)
+    with session_factory(store_app)() as db:
+        case, created = cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=DEFLECTION,
+                                          actor="customer:camille@example.com")
+        assert created
+        assert cases.REFERENCE.match(case.reference)
+        assert len(case.token) >= 43
+    with session_factory(store_app)() as db:
+        case = db.scalar(select(Case))
+        assert case.status == "new" and case.technical_details == {"userAgent": "test"}
+        assert [event.type for event in case.events] == ["created"]
+        [attachment] = case.attachments
+        assert (attachment.original_name, attachment.size, attachment.sha256) == (
+            "server.log", staged.size, staged.sha256)
+        stored = cases.attachment_path(uploads, attachment.stored_name)
+        assert stored.read_bytes() == b"log line\n" and attachment.stored_name != "server.log"
+        session = case.deflection_session
+        assert (session.outcome, session.lang, session.from_article) == ("case", "fr", "support/sla")
+        assert [(s.rank, s.article_id, s.opened) for s in session.suggestions] == [
+            (1, "support/incidents", True), (2, "support/severity", False)]
+    assert not files_under(uploads / "staging")
+
+
+def test_a_resent_submission_records_one_case(store_app, uploads):
+    key = cases.new_submission_key()
+    with session_factory(store_app)() as db:
+        first, created = cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=None, actor="c")
+        again, created_again = cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=None,
+                                                 actor="c")
+        assert created and not created_again and again.id == first.id
+        assert count(db, Case) == 1
+
+
+def test_a_failure_after_the_files_are_written_leaves_no_case_and_no_orphan(store_app, uploads, monkeypatch):
+    key = cases.new_submission_key()
+    stage(uploads, key)
+    with session_factory(store_app)() as db:
+        def fail_commit():
+            assert files_under(uploads / "files"), "the attachment is written before the commit"
+            raise RuntimeError("injected: the database went away")
+
+        monkeypatch.setattr(db, "commit", fail_commit)
+        with pytest.raises(RuntimeError, match="injected"):
+            cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=DEFLECTION, actor="c")
+    with session_factory(store_app)() as db:
+        for model in (Case, CaseEvent, Attachment, DeflectionSession, SuggestionShown):
+            assert count(db, model) == 0, model.__name__
+    assert not files_under(uploads / "files")
+    # Nothing the customer chose is lost: the staged file waits for the next try.
+    assert [f.original_name for f in cases.staged_files(uploads, key)] == ["server.log"]
+    with session_factory(store_app)() as db:
+        case, created = cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=None, actor="c")
+        assert created and len(case.attachments) == 1
+
+
+def test_reference_collisions_are_retried(store_app, uploads, monkeypatch):
+    with session_factory(store_app)() as db:
+        first, _ = cases.record_case(db, uploads, FIELDS, submission_key=cases.new_submission_key(),
+                                     deflection=None, actor="c")
+        proposals = iter([first.reference, first.reference, "CS-ABCDEF"])
+        monkeypatch.setattr(cases, "new_reference", lambda: next(proposals))
+        second, _ = cases.record_case(db, uploads, FIELDS, submission_key=cases.new_submission_key(),
+                                      deflection=None, actor="c")
+        assert second.reference == "CS-ABCDEF"
+
+
+def test_deflections_and_feedback_are_stored(store_app):
+    with session_factory(store_app)() as db:
+        cases.record_deflection(db, DEFLECTION, "deflected")
+        db.add(ArticleFeedback(article="support/sla", lang="fr", helpful=False, reason="trop vague"))
+        db.commit()
+        stored = db.scalar(select(DeflectionSession))
+        assert stored.outcome == "deflected" and len(stored.suggestions) == 2
+        assert db.scalar(select(ArticleFeedback.reason)) == "trop vague"
+
+
+def test_db_upgrade_command(store_app):
+    result = store_app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
