@@ -12,18 +12,30 @@ and ``AND NOT`` are only words. Each word becomes a group of alternatives:
   than an exact word. Typos are matched on folded, unstemmed words and only
   then stemmed, like a word the customer typed.
 
-A word scores the best of its alternatives over the fields (title and
-keywords weigh more than headings, headings more than body text), and a
-section scores the sum over words (Whoosh BM25F). An article is as good as
+A word scores over the fields it appears in (title and keywords weigh more
+than headings, headings more than body text; its forms share one weight),
+and a section scores the sum over words (Whoosh BM25F). An article is as good as
 its best section.
 
 Confidence rule (silence when unsure), measured on the dev queries and on
-our own in- and out-of-scope questions in every language (see bench/):
-an article is suggested only when the words it matches make up at least
-:data:`MIN_COVERAGE` of the question's content words (a corrected word counts
-:data:`CORRECTED_CREDIT`), at least one of them in its title, keywords or
-headings, and, after the first, when it scores at least
-:data:`MIN_RELATIVE_SCORE` of the best article.
+our own in- and out-of-scope questions in every language
+(bench/tuning-queries.yml). *Coverage* is the share of the question's
+content words that the article matches (a word found only by correction
+counts :data:`CORRECTED_CREDIT`); *score per word* is the article's BM25F
+score divided by the number of content words. An article is suggested only
+when at least one matched word is in its title, keywords or headings, and
+
+* coverage ≥ :data:`MIN_COVERAGE` (0.5) and score per word ≥
+  :data:`MIN_WORD_SCORE` (2.5), or
+* coverage ≥ :data:`MIN_STRONG_COVERAGE` (⅓) and score per word ≥
+  :data:`MIN_STRONG_WORD_SCORE` (6: the matched word is the article's
+  subject, in its title or keywords);
+
+after the first, an article must also score at least
+:data:`MIN_RELATIVE_SCORE` of the best one. Measured: every in-scope
+question's right article scored ≥ 2.8 per word, out-of-scope questions
+matched at most a third of their words (typically one generic word such
+as "hours" or "results") at ≤ 4 per word.
 """
 from __future__ import annotations
 
@@ -32,7 +44,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from whoosh import scoring
-from whoosh.query import DisjunctionMax, Or, Term
+from whoosh.query import Or, Term
 
 from deflect.search.analysis import fold, forms, words
 from deflect.search.articles import snippet
@@ -45,6 +57,9 @@ STRONG_FIELDS = ("title", "keywords", "heading")
 CORRECTED_WEIGHT = 0.6
 CORRECTED_CREDIT = 0.5
 MIN_COVERAGE = 0.5
+MIN_WORD_SCORE = 2.5
+MIN_STRONG_COVERAGE = 0.33
+MIN_STRONG_WORD_SCORE = 6.0
 MIN_RELATIVE_SCORE = 0.35
 #: At most this many content words of a question are searched (a long description is cut).
 MAX_WORDS = 32
@@ -82,21 +97,23 @@ def _corrections(reader, lang: str, word: str) -> list[str]:
         near = set(reader.terms_within(vocab, folded, maxdist, prefix=1))
         near.discard(folded)
         found += sorted(near, key=lambda w: -reader.doc_frequency(vocab, w))[:MAX_CORRECTIONS]
-    if len(folded) >= 8:  # a compound: two known words, maybe joined by s/n/en/e
-        for i in range(4, len(folded) - 3):
+    if len(folded) >= 8:  # a compound: its longest known head (joined by s/n/e…), and the rest
+        for i in range(len(folded) - 3, 3, -1):
             left, right = folded[:i], folded[i:]
-            for joint in ("", "s", "es", "n", "en", "e"):
-                if joint and not left.endswith(joint):
-                    continue
-                head = left[: len(left) - len(joint)] if joint else left
-                if len(head) >= 4 and (vocab, head) in reader and (vocab, right) in reader:
-                    found += [head, right]
-                    break
-    if len(folded) >= 5:
-        longer = [t.decode("utf-8") if isinstance(t, bytes) else t
-                  for t in reader.expand_prefix(vocab, folded)]
-        longer.sort(key=lambda w: -reader.doc_frequency(vocab, w))
-        found += [w for w in longer[:MAX_PREFIX_EXPANSIONS] if w != folded]
+            heads = [left] + [left[: -len(j)] for j in ("s", "es", "n", "en", "e") if left.endswith(j)]
+            head = next((h for h in heads if len(h) >= 5 and (vocab, h) in reader), None)
+            if head:
+                found.append(head)
+                if (vocab, right) in reader:
+                    found.append(right)
+                break
+    if len(folded) >= 5:  # the longer words it begins, or that begin like it (satisfied → satisfaction)
+        stems = [folded] if len(folded) < 7 else [folded, folded[: max(5, len(folded) - 3)]]
+        for stub in stems:
+            longer = [t.decode("utf-8") if isinstance(t, bytes) else t
+                      for t in reader.expand_prefix(vocab, stub)]
+            longer.sort(key=lambda w: -reader.doc_frequency(vocab, w))
+            found += [w for w in longer[:MAX_PREFIX_EXPANSIONS] if w != folded]
     return list(dict.fromkeys(found))
 
 
@@ -121,7 +138,10 @@ def word_groups(reader, query: str, lang: str, search_langs: list[str]) -> list[
                     for form in form_set:
                         if (name, form) in reader:
                             key = (name, form)
-                            group.terms[key] = max(group.terms.get(key, 0), FIELD_BOOSTS[kind] * weight)
+                            # Each form of a word is indexed at the same position:
+                            # share the word's weight among its forms.
+                            boost = FIELD_BOOSTS[kind] * weight / len(form_set)
+                            group.terms[key] = max(group.terms.get(key, 0), boost)
         if group.terms:
             groups.append(group)
         else:
@@ -144,7 +164,9 @@ def suggest_in(searcher, query: str, lang: str, languages: tuple[str, ...], defa
         if not group.terms:
             continue
         terms = [Term(name, text, boost=boost) for (name, text), boost in group.terms.items()]
-        subqueries.append(DisjunctionMax(terms, tiebreak=0.2) if len(terms) > 1 else terms[0])
+        # Not DisjunctionMax: Whoosh 2.7's DisMax matcher scores a document
+        # with the sub-matcher positioned on another document.
+        subqueries.append(Or(terms) if len(terms) > 1 else terms[0])
         for key in group.terms:
             term_owner.setdefault(key, []).append(number)
     results = searcher.search(Or(subqueries), limit=SECTIONS_SCANNED, filter=Term("lang", lang),
@@ -168,7 +190,10 @@ def suggest_in(searcher, query: str, lang: str, languages: tuple[str, ...], defa
     suggestions = []
     for entry in ranked:
         coverage = sum(groups[i].credit for i in entry["words"]) / total
-        if coverage < MIN_COVERAGE or not entry["strong"]:
+        per_word = entry["score"] / total
+        confident = (coverage >= MIN_COVERAGE and per_word >= MIN_WORD_SCORE) or (
+            coverage >= MIN_STRONG_COVERAGE and per_word >= MIN_STRONG_WORD_SCORE)
+        if not confident or not entry["strong"]:
             continue
         if suggestions and entry["score"] < MIN_RELATIVE_SCORE * suggestions[0]["score"]:
             break
