@@ -1,0 +1,66 @@
+"""The help center in a real Chromium: every language renders, the language
+switcher keeps the article, the contact button carries the language, the
+article feedback is recorded, and Material's own search box answers."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from deflect.site import load_help_center
+from tests.test_helpcenter import HELP_CENTER, LANGUAGES
+
+pytestmark = pytest.mark.browser
+
+#: A word each language's escalation article uses, typed into Material's search box.
+SEARCH_WORD = {"en": "escalate", "de": "Eskalation", "fr": "escalader", "it": "escalation", "es": "escalado"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_home_and_article_render_in_each_language(live_server, page, lang):
+    page.goto(live_server.url + HELP_CENTER.page_url("index", lang))
+    assert page.locator("html").get_attribute("lang") == lang
+    assert HELP_CENTER.site_name[lang] in page.title()
+
+    page.goto(live_server.url + HELP_CENTER.page_url("support/escalation", lang))
+    assert page.locator("article h1").first.is_visible()
+    button = page.locator("a.deflect-contact__button")
+    assert button.inner_text().strip() == HELP_CENTER.ui[lang]["contact_button"]
+    assert f"lang={lang}" in button.get_attribute("href")
+    assert "from=support/escalation" in button.get_attribute("href")
+
+
+@pytest.mark.parametrize("source, target", [("en", "fr"), ("fr", "de"), ("de", "es"), ("es", "it"), ("it", "en")])
+def test_language_switcher_keeps_the_same_article(live_server, page, source, target):
+    page.goto(live_server.url + HELP_CENTER.page_url("support/severity", source))
+    page.hover(".md-header__option .md-select")
+    page.click(f".md-select__list a[hreflang='{target}']")
+    page.wait_for_url(re.compile(re.escape(HELP_CENTER.page_url("support/severity", target)) + "$"))
+    assert page.locator("html").get_attribute("lang") == target
+
+
+def test_contact_button_opens_the_form_in_the_page_language(live_server, page):
+    page.goto(live_server.url + HELP_CENTER.page_url("support/sla", "it"))
+    page.click("a.deflect-contact__button")
+    page.wait_for_url(re.compile(r"/support/new\?lang=it&from=support/sla$"))
+    assert page.locator("html").get_attribute("lang") == "it"
+
+
+def test_article_feedback_is_shown_and_sent_when_the_service_answers(live_server, page):
+    page.goto(live_server.url + HELP_CENTER.page_url("support/tracking", "de"))
+    box = page.locator(".deflect-feedback")
+    box.wait_for(state="visible")
+    assert HELP_CENTER.ui["de"]["helpful_question"] in box.inner_text()
+    with page.expect_response(lambda r: r.url.endswith("/api/feedback")) as response:
+        box.locator("button[data-helpful='true']").click()
+    assert response.value.status == 201
+    page.locator(".deflect-feedback__thanks").wait_for(state="visible")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_material_search_box_finds_articles(live_server, page, lang):
+    page.goto(live_server.url + HELP_CENTER.page_url("index", lang))
+    page.click("input.md-search__input")
+    page.fill("input.md-search__input", SEARCH_WORD[lang])
+    page.locator(".md-search-result__item").first.wait_for(state="visible", timeout=15000)
+    assert page.locator(".md-search-result__item").count() > 0
