@@ -19,7 +19,7 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml
 install: $(VENV)/.installed catalogs
 
 catalogs: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d src/deflect/translations
+	$(BIN)/pybabel -q compile -d src/deflect/translations
 
 build: install
 	$(BIN)/deflect build

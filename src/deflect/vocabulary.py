@@ -1,0 +1,92 @@
+"""The form's vocabularies, declared once as data: request types, severities,
+products, attachment limits and the hotline, read from mkdocs.yml and the
+severity guide so the help center and the form never disagree."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from deflect.content import ContentError, fill_placeholders, split_front_matter
+from deflect.site import HelpCenter
+
+log = logging.getLogger(__name__)
+
+#: value → label, in the order the form shows them.
+REQUEST_TYPES: dict[str, object] = {
+    "incident": _l("Incident: something does not work"),
+    "question": _l("Question"),
+    "feature_request": _l("Feature request"),
+    "other": _l("Other"),
+}
+SEVERITIES: dict[str, object] = {
+    "general": _l("General question"),
+    "moderate": _l("Moderate issue"),
+    "critical": _l("Critical issue"),
+}
+#: The product choice for customers who do not know or whose area is not a product.
+OTHER_PRODUCT = "other"
+OTHER_PRODUCT_LABEL = _l("Other / not sure")
+SEVERITY_GUIDE = "support/severity"
+CASE_LIFECYCLE_ARTICLE = "support/case-lifecycle"
+
+
+def help_center() -> HelpCenter:
+    return current_app.extensions["deflect.help_center"]
+
+
+def products() -> list[tuple[str, object]]:
+    """Return the product choices: mkdocs.yml's ``extra.products`` plus "Other / not sure"."""
+    return [(name, name) for name in help_center().products] + [(OTHER_PRODUCT, OTHER_PRODUCT_LABEL)]
+
+
+@dataclass(frozen=True)
+class AttachmentLimits:
+    max_files: int
+    max_file_mb: int
+    file_types: tuple[str, ...]
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+    @property
+    def accept(self) -> str:
+        """The ``accept`` attribute of the file input (``.png,.jpg,…``)."""
+        return ",".join(f".{kind}" for kind in self.file_types)
+
+
+def attachment_limits(center: HelpCenter | None = None) -> AttachmentLimits:
+    """Return the attachment limits of ``extra.support`` in mkdocs.yml."""
+    support = (center or help_center()).extra.get("support", {})
+    kinds = tuple(k.strip().lower().lstrip(".") for k in str(support.get("file_types", "")).split(",") if k.strip())
+    return AttachmentLimits(int(support.get("max_files", 10)), int(support.get("max_file_mb", 20)), kinds)
+
+
+def hotline(lang: str) -> str | None:
+    """Return the hotline number for urgent help in ``lang`` (English's if none)."""
+    numbers = help_center().extra.get("vendor", {}).get("hotline", {})
+    return numbers.get(lang) or numbers.get(help_center().default_language)
+
+
+def severity_explanations(lang: str) -> dict[str, str]:
+    """Return severity → one line from the severity guide's ``levels`` front matter.
+
+    Falls back to the English article; returns ``{}`` (no explanation lines)
+    when neither has the key, so the form keeps working.
+    """
+    center = help_center()
+    for language in dict.fromkeys((lang, center.default_language)):
+        path = Path(center.docs_dir) / language / f"{SEVERITY_GUIDE}.md"
+        try:
+            meta, _ = split_front_matter(path.read_text(encoding="utf-8"))
+            levels = meta.get("levels")
+            if isinstance(levels, dict):
+                return {key: fill_placeholders(str(levels[key]), center.extra).strip()
+                        for key in SEVERITIES if levels.get(key)}
+        except (OSError, ContentError) as exc:
+            log.warning("severity guide %s unreadable: %s", path, exc)
+    return {}
