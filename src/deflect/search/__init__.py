@@ -22,6 +22,7 @@ from typing import Callable
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from whoosh import index as whoosh_index
 
 from deflect.search import engine
@@ -108,6 +109,7 @@ def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int
 
 @click.command("index")
 @click.option("--procs", default=1, show_default=True, type=int, help="writer processes")
+@with_appcontext
 def index_command(procs: int) -> None:
     """Build a new generation of the search index and make it current."""
     from deflect.content import ContentError
@@ -123,6 +125,7 @@ def index_command(procs: int) -> None:
 @click.option("--lang", default=None, help="language of the question (default: the help center's)")
 @click.option("--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, MAX_LIMIT))
 @click.option("--json", "as_json", is_flag=True, help="print the API's JSON")
+@with_appcontext
 def suggest_command(text: str, lang: str | None, limit: int, as_json: bool) -> None:
     """Show the articles that answer TEXT."""
     help_center = current_app.extensions["deflect.help_center"]

@@ -135,13 +135,11 @@ def word_groups(reader, query: str, lang: str, search_langs: list[str]) -> list[
                 group.forms |= form_set
                 for kind in TEXT_FIELDS:
                     name = f"{kind}_{field_lang}"
-                    for form in form_set:
-                        if (name, form) in reader:
-                            key = (name, form)
-                            # Each form of a word is indexed at the same position:
-                            # share the word's weight among its forms.
-                            boost = FIELD_BOOSTS[kind] * weight / len(form_set)
-                            group.terms[key] = max(group.terms.get(key, 0), boost)
+                    present = [form for form in form_set if (name, form) in reader]
+                    for form in present:
+                        # The forms of a word are indexed together: they share its weight.
+                        boost = FIELD_BOOSTS[kind] * weight / len(present)
+                        group.terms[(name, form)] = max(group.terms.get((name, form), 0), boost)
         if group.terms:
             groups.append(group)
         else:

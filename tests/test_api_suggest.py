@@ -1,0 +1,78 @@
+"""GET /api/suggest: the contract of DESIGN.md, bad input as 4xx JSON, never a 500."""
+from __future__ import annotations
+
+import pytest
+
+from deflect import create_app
+
+
+def test_suggest_answers_the_contract(client):
+    response = client.get("/api/suggest?q=how+to+escalate+a+case&lang=en")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["query"] == "how to escalate a case" and body["lang"] == "en"
+    assert body["results"][0]["id"] == "support/escalation"
+    assert set(body["results"][0]) == {"id", "title", "url", "lang", "snippet", "score", "fallback"}
+    assert len(body["results"]) <= 5
+
+
+def test_regional_language_is_its_language(client):
+    body = client.get("/api/suggest?q=procédure+d'escalade&lang=fr-CA").get_json()
+    assert body["lang"] == "fr"
+    assert body["results"][0]["url"].startswith("/fr/support/escalation/")
+
+
+def test_unknown_or_missing_language_uses_the_default(client):
+    assert client.get("/api/suggest?q=escalation&lang=xx").get_json()["lang"] == "en"
+    assert client.get("/api/suggest?q=escalation").get_json()["lang"] == "en"
+
+
+def test_out_of_scope_question_is_silent(client):
+    assert client.get("/api/suggest?q=best+pizza+recipe").get_json()["results"] == []
+
+
+def test_limit_is_bounded(client):
+    body = client.get("/api/suggest?q=case+severity+support&limit=500").get_json()
+    assert len(body["results"]) <= 20
+    assert len(client.get("/api/suggest?q=case+severity+support&limit=1").get_json()["results"]) <= 1
+
+
+@pytest.mark.parametrize("query", [
+    "", "   ", "title:", "*", "\"unbalanced", "escalation AND NOT severity", "x" * 10_000,
+    "esc\x00al\x07ation", "%ff", "title:escalation OR body:*", "🙂🙂", "<script>alert(1)</script>",
+])
+def test_any_question_gets_an_answer(client, query):
+    response = client.get("/api/suggest", query_string={"q": query, "lang": "de"})
+    assert response.status_code == 200
+    assert isinstance(response.get_json()["results"], list)
+
+
+@pytest.mark.parametrize("params, status, code", [
+    ({}, 400, "missing_query"),
+    ({"q": "x" * 10_001}, 413, "query_too_long"),
+    ({"q": "escalation", "limit": "abc"}, 400, "bad_limit"),
+    ({"q": "escalation", "limit": "0"}, 400, "bad_limit"),
+    ({"q": "escalation", "limit": "-3"}, 400, "bad_limit"),
+    ({"q": "escalation", "limit": "²"}, 400, "bad_limit"),
+    ({"q": "escalation", "limit": "9" * 5000}, 200, None),
+])
+def test_bad_input_is_a_json_4xx(client, params, status, code):
+    response = client.get("/api/suggest", query_string=params)
+    assert response.status_code == status
+    if code:
+        assert response.get_json()["error"]["code"] == code
+        assert response.get_json()["error"]["message"]
+
+
+def test_missing_index_is_a_503(app_config, tmp_path):
+    app = create_app({**app_config, "INDEX_DIR": str(tmp_path / "nothing")})
+    response = app.test_client().get("/api/suggest?q=escalation")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "search_unavailable"
+
+
+def test_suggest_is_rate_limited(app_config):
+    app = create_app({**app_config, "RATELIMIT_ENABLED": True})
+    client = app.test_client()
+    statuses = [client.get("/api/suggest?q=").status_code for _ in range(125)]
+    assert statuses[0] == 200 and statuses[-1] == 429
