@@ -35,6 +35,12 @@ REFERENCE = re.compile(r"\ACS-[0-9A-HJKMNP-TV-Z]{6}\Z")
 SUBMISSION_KEY = re.compile(r"\A[0-9a-f]{32}\Z")
 STAGED_ID = re.compile(r"\A[A-Za-z0-9_-]{16,64}\Z")
 CHUNK = 64 * 1024
+#: Content types of the usual attachment kinds, so they do not depend on the host's mime.types.
+CONTENT_TYPES = {
+    "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+    "pdf": "application/pdf", "txt": "text/plain", "log": "text/plain", "csv": "text/csv",
+    "json": "application/json", "xml": "application/xml", "zip": "application/zip",
+}
 
 
 class AttachmentRejected(ValueError):
@@ -122,7 +128,8 @@ def stage_upload(upload_dir: Path, submission_key: str, stream: BinaryIO, filena
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    content_type = (CONTENT_TYPES.get(extension(name)) or mimetypes.guess_type(name)[0]
+                    or "application/octet-stream")
     staged = StagedFile(staged_id, name, content_type, size, digest.hexdigest())
     (folder / f"{staged_id}.json").write_text(json.dumps(asdict(staged)), encoding="utf-8")
     return staged

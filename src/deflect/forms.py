@@ -6,8 +6,8 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, HiddenField, MultipleFileField, RadioField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, HiddenField, MultipleFileField, RadioField, SelectChoice, SelectField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from deflect import vocabulary
@@ -19,6 +19,11 @@ PHONE = re.compile(r"\A\+?[0-9 ()./-]{6,30}\Z")
 #: What the browser may report when the customer opts in to technical details.
 TECHNICAL_KEYS = ("userAgent", "language", "languages", "platform", "screen", "viewport", "timezone",
                   "cookiesEnabled")
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Return ``(value, label)`` pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def strip(value):
@@ -51,8 +56,9 @@ class DescribeForm(FlaskForm):
     from_article = HiddenField(name="from", filters=[strip])
 
     def setup(self, languages: dict[str, str]) -> DescribeForm:
-        self.product.choices = [("", _l("Choose…"))] + vocabulary.products()
-        self.lang.choices = list(languages.items())
+        self.product.choices = choices([("", _l("Choose…"))] + vocabulary.products())
+        self.lang.choices = choices(languages.items())
+        self.languages = dict(languages)
         return self
 
     def validate_product(self, field):
@@ -60,7 +66,7 @@ class DescribeForm(FlaskForm):
             raise ValidationError(_l("Please choose a product or area from the list."))
 
     def validate_lang(self, field):
-        if field.data not in dict(self.lang.choices):
+        if field.data not in self.languages:
             raise ValidationError(_l("Please choose one of the languages offered."))
 
     @property
@@ -86,10 +92,10 @@ class CaseForm(DescribeForm):
         Optional(), Regexp(PHONE, message=_l("Please use digits, spaces and + ( ) - only (6 to 30)."))])
     company = StringField(_l("Company"), filters=[strip], validators=[
         required(_l("Please tell us your company.")), at_most(200)])
-    request_type = RadioField(_l("Request type"), choices=list(vocabulary.REQUEST_TYPES.items()),
+    request_type = RadioField(_l("Request type"), choices=choices(vocabulary.REQUEST_TYPES.items()),
                               validators=[required(_l("Please choose the type of request."))],
                               validate_choice=False)
-    severity = RadioField(_l("Severity"), choices=list(vocabulary.SEVERITIES.items()),
+    severity = RadioField(_l("Severity"), choices=choices(vocabulary.SEVERITIES.items()),
                           validators=[required(_l("Please choose a severity."))], validate_choice=False)
     intent = TextAreaField(_l("What were you trying to do?"), filters=[strip], validators=[at_most(5000)])
     steps = TextAreaField(_l("Steps to reproduce"), filters=[strip], validators=[at_most(5000)])

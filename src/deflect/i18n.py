@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, request, session
 from flask_babel import Babel
+from werkzeug.exceptions import HTTPException
 
 babel = Babel()
 
@@ -19,8 +20,13 @@ def _help_center():
 
 def explicit_language() -> str | None:
     """Return the declared language the request names with ``lang``, if any."""
-    center = _help_center()
-    return center.normalize_language(request.values.get("lang")) if request else None
+    if not request:
+        return None
+    try:
+        named = request.values.get("lang")
+    except HTTPException:  # a body too large to read (413): the query string still counts
+        named = request.args.get("lang")
+    return _help_center().normalize_language(named)
 
 
 def select_locale() -> str:

@@ -133,6 +133,13 @@ def render_case_form(form: CaseForm, key: str, file_errors: list[str] | None = N
 
 # --- views ---
 
+@bp.before_request
+def remember_language():
+    """Keep a language the customer chose (``?lang=``, the language switch) for the next pages."""
+    if chosen := vocabulary.help_center().normalize_language(request.args.get("lang")):
+        session["lang"] = chosen
+
+
 @bp.route("/support/new", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def describe():

@@ -1,0 +1,316 @@
+"""The support form through the test client: steps, validation, kept input, idempotency."""
+from __future__ import annotations
+
+import gc
+import io
+import logging
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from deflect import search
+from deflect.store import Attachment, Case, DeflectionSession, session_factory
+
+SUGGESTIONS = [
+    {"id": "support/severity", "title": "Niveaux de gravité", "url": "/fr/support/severity/#critique",
+     "lang": "fr", "snippet": "Un problème critique empêche la tâche principale.", "score": 7.5, "fallback": False},
+    {"id": "support/sla", "title": "Délais", "url": "/fr/support/sla/", "lang": "fr",
+     "snippet": "Première réponse sous 1 heure.", "score": 3.25, "fallback": False},
+]
+DESCRIBE = {"subject": "Publication impossible", "description": "Le rapport mensuel ne se publie plus depuis hier.",
+            "product": "Lumera Reports", "lang": "fr", "from": "support/sla"}
+CASE = {**DESCRIBE, "contact_name": "Camille Martin", "email": "camille@example.com", "phone": "+33 1 23 45 67 89",
+        "company": "Acme", "request_type": "incident", "severity": "moderate",
+        "intent": "Publier le rapport mensuel", "steps": "1. Ouvrir le rapport\n2. Publier",
+        "actual": "Erreur 500 au lieu de la publication", "supporting_info": "2026-11-20 09:14 CET, rapport 4411"}
+
+
+@pytest.fixture
+def suggestions(monkeypatch):
+    """Search answers with two articles (unit tests only; the browser tests use the real index)."""
+    monkeypatch.setattr(search, "suggest", lambda query, lang, limit=5: [dict(s) for s in SUGGESTIONS[:limit]])
+
+
+def csrf(client, path="/support/new") -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def case_form(client) -> tuple[str, str]:
+    html = client.get("/support/new/case").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    key = re.search(r'name="submission_key" value="([^"]+)"', html).group(1)
+    return token, key
+
+
+def post_case(client, token, key, **fields):
+    data = {**CASE, "csrf_token": token, "submission_key": key, **fields}
+    data = {name: value for name, value in data.items() if value is not None}
+    return client.post("/support/new/case", data=data, content_type="multipart/form-data")
+
+
+def stored(app, model):
+    with session_factory(app)() as db:
+        return db.scalar(select(func.count()).select_from(model))
+
+
+def test_step_one_is_in_the_language_of_the_page_the_customer_came_from(client):
+    page = client.get("/support/new?lang=de&from=support/severity")
+    assert page.status_code == 200
+    assert '<html lang="de">' in page.text and "Support kontaktieren" in page.text
+    assert 'value="support/severity"' in page.text
+    assert '<option selected value="de">' in page.text
+
+
+def test_the_language_follows_accept_language_then_the_session(client):
+    assert '<html lang="it">' in client.get("/support/new", headers={"Accept-Language": "it-CH,it;q=0.9"}).text
+    client.get("/support/new?lang=es")
+    client.post("/support/new", data={**DESCRIBE, "lang": "es", "csrf_token": csrf(client)})
+    assert '<html lang="es">' in client.get("/support/new/case").text
+
+
+def test_suggestions_are_shown_and_a_deflection_is_recorded(app, client, suggestions):
+    answer = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+    assert answer.status_code == 200
+    assert "Niveaux de gravité" in answer.text and "Un problème critique" in answer.text
+    opened = client.get("/support/new/open/1")
+    assert opened.status_code == 302 and opened.location == "/fr/support/severity/#critique"
+    assert client.get("/support/new/open/9").status_code == 404
+    done = client.post("/support/new/solved", data={"csrf_token": csrf(client)})
+    assert done.status_code == 302 and "Ravis de vous avoir aid" in client.get(done.location).text
+    with session_factory(app)() as db:
+        deflection = db.scalar(select(DeflectionSession))
+        assert (deflection.outcome, deflection.from_article, deflection.product) == (
+            "deflected", "support/sla", "Lumera Reports")
+        assert [(s.rank, s.article_id, s.score, s.opened) for s in deflection.suggestions] == [
+            (1, "support/severity", 7.5, True), (2, "support/sla", 3.25, False)]
+    assert stored(app, Case) == 0
+
+
+def test_starting_over_records_the_previous_session_as_abandoned(app, client, suggestions):
+    client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+    client.post("/support/new", data={**DESCRIBE, "subject": "Autre chose", "csrf_token": csrf(client)})
+    with session_factory(app)() as db:
+        assert db.scalars(select(DeflectionSession.outcome)).all() == ["abandoned"]
+
+
+def test_without_matches_the_customer_is_told_and_goes_on(client, monkeypatch):
+    monkeypatch.setattr(search, "suggest", lambda query, lang, limit=5: [])
+    answer = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+    assert "Aucun article ne correspond" in answer.text and "/support/new/case" in answer.text
+
+
+def test_a_broken_index_still_takes_cases_and_says_why_in_the_log(app, client, monkeypatch, caplog):
+    def broken(query, lang, limit=5):
+        raise search.SearchUnavailable("no current index generation")
+
+    monkeypatch.setattr(search, "suggest", broken)
+    with caplog.at_level(logging.WARNING, logger="deflect.support"):
+        answer = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+    assert answer.status_code == 200 and "Aucun article ne correspond" in answer.text
+    assert "search index unavailable" in caplog.text and "no current index generation" in caplog.text
+    token, key = case_form(client)
+    assert post_case(client, token, key).status_code == 303
+    assert stored(app, Case) == 1
+
+
+def test_the_case_form_is_prefilled_from_step_one(client, suggestions):
+    client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+    html = client.get("/support/new/case").text
+    assert 'value="Publication impossible"' in html and "Le rapport mensuel ne se publie plus" in html
+    assert '<option selected value="Lumera Reports">' in html
+
+
+def test_a_case_is_recorded_with_its_attachment_and_deflection(app, client, suggestions):
+    client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+    token, key = case_form(client)
+    sent = post_case(client, token, key, include_technical="y", technical='{"userAgent": "UA", "screen": "1x1", "x": 1}',
+                     attachments=[(io.BytesIO(b"\x89PNG data"), "capture.png")])
+    assert sent.status_code == 303 and sent.location.endswith("/support/new/confirmation")
+    page = client.get(sent.location).text
+    reference = re.search(r'id="case-reference">(CS-[0-9A-Z]{6})<', page).group(1)
+    private = re.search(r'id="private-link">([^<]+)<', page).group(1)
+    assert "/fr/support/case-lifecycle/" in page
+    with session_factory(app)() as db:
+        case = db.scalar(select(Case))
+        assert case.reference == reference and private.endswith(f"/cases/{case.token}")
+        assert case.technical_details == {"userAgent": "UA", "screen": "1x1"}
+        assert case.deflection_session.outcome == "case"
+        assert [a.original_name for a in case.attachments] == ["capture.png"]
+    view = client.get(private.split("localhost", 1)[1])
+    assert view.status_code == 200 and reference in view.text and "capture.png" in view.text
+
+
+def test_a_resent_post_records_one_case(app, client):
+    token, key = case_form(client)
+    first, again = post_case(client, token, key), post_case(client, token, key)
+    assert first.status_code == again.status_code == 303
+    assert stored(app, Case) == 1
+
+
+def test_every_post_needs_the_csrf_token(client):
+    assert client.post("/support/new", data=DESCRIBE).status_code == 400
+    assert client.post("/support/new/case", data=CASE).status_code == 400
+    assert client.post("/support/new/solved").status_code == 400
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"subject": ""}, "Please give your request a short subject."),
+    ({"subject": "x" * 201}, "Please keep this under 200 characters."),
+    ({"description": ""}, "Please describe your problem."),
+    ({"description": "too short"}, "Please write at least a sentence (10 characters or more)."),
+    ({"description": "x" * 10001}, "Please keep this under 10000 characters."),
+    ({"contact_name": ""}, "Please tell us your name."),
+    ({"email": ""}, "Please give an e-mail address we can reply to."),
+    ({"email": "camille.example.com"}, "This does not look like an e-mail address (name@example.com)."),
+    ({"email": "camille@example"}, "This does not look like an e-mail address (name@example.com)."),
+    ({"phone": "call me maybe"}, "Please use digits, spaces and + ( ) - only (6 to 30)."),
+    ({"company": ""}, "Please tell us your company."),
+    ({"product": ""}, "Please choose a product or area."),
+    ({"product": "Lumera Teleport"}, "Please choose a product or area from the list."),
+    ({"request_type": None}, "Please choose the type of request."),
+    ({"request_type": "complaint"}, "Please choose the type of request."),
+    ({"severity": None}, "Please choose a severity."),
+    ({"severity": "blocker"}, "Please choose a severity."),
+    ({"actual": ""}, "For an incident, please tell us what happened and what you expected."),
+    ({"intent": "x" * 5001}, "Please keep this under 5000 characters."),
+    ({"steps": "x" * 5001}, "Please keep this under 5000 characters."),
+    ({"supporting_info": "x" * 5001}, "Please keep this under 5000 characters."),
+    ({"lang": "xx"}, "Please choose one of the languages offered."),
+])
+def test_every_case_field_rule_has_a_clear_message(app, client, fields, message):
+    token, key = case_form(client)
+    answer = post_case(client, token, key, **{"lang": "en", **fields})
+    assert answer.status_code == 422
+    assert message in answer.text
+    assert stored(app, Case) == 0
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"subject": ""}, "Please give your request a short subject."),
+    ({"description": ""}, "Please describe your problem in a few sentences."),
+    ({"description": "x" * 2001}, "Please keep this under 2000 characters."),
+    ({"product": "nope"}, "Please choose a product or area from the list."),
+])
+def test_every_step_one_rule_has_a_clear_message(client, fields, message):
+    answer = client.post("/support/new", data={**DESCRIBE, "lang": "en", "csrf_token": csrf(client), **fields})
+    assert answer.status_code == 422 and message in answer.text
+
+
+def test_optional_fields_may_stay_empty_for_a_question(app, client):
+    token, key = case_form(client)
+    answer = post_case(client, token, key, request_type="question", phone="", intent="", steps="", actual="",
+                       supporting_info="")
+    assert answer.status_code == 303
+
+
+def test_an_error_keeps_what_was_typed_and_the_files_chosen(app, client):
+    token, key = case_form(client)
+    answer = post_case(client, token, key, email="not-an-address", lang="en",
+                       attachments=[(io.BytesIO(b"first log"), "server.log"), (io.BytesIO(b"ok"), "notes.txt")])
+    assert answer.status_code == 422
+    html = answer.text
+    assert 'id="email-error"' in html and 'value="not-an-address"' in html
+    assert "Erreur 500 au lieu de la publication" in html and 'value="Camille Martin"' in html
+    assert "server.log" in html and "notes.txt" in html and "no need to choose them again" in html
+    kept = re.findall(r'name="keep" value="([^"]+)"', html)
+    assert len(kept) == 2
+    # The customer fixes the address and removes one file, without choosing the other again.
+    fixed = post_case(client, token, key, email="camille@example.com", keep=kept[:1])
+    assert fixed.status_code == 303
+    with session_factory(app)() as db:
+        assert db.scalars(select(Attachment.original_name)).all() == ["server.log"]
+
+
+# Werkzeug's test client spools a large body to a temporary file it never closes.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize(("upload", "message"), [
+    ((b"MZ", "tool.exe"), "tool.exe: this type of file is not accepted"),
+    ((b"", "empty.txt"), "empty.txt: this file is empty."),
+    ((b"x" * (1024 * 1024 + 1), "big.log"), "big.log: this file is larger than 1 MB."),
+])
+def test_attachment_rules(app, client, monkeypatch, upload, message):
+    support = app.extensions["deflect.help_center"].extra["support"]
+    monkeypatch.setitem(support, "max_file_mb", 1)
+    token, key = case_form(client)
+    answer = post_case(client, token, key, lang="en", attachments=[(io.BytesIO(upload[0]), upload[1])])
+    gc.collect()
+    assert answer.status_code == 422 and message in answer.text
+    assert stored(app, Case) == 0
+
+
+def test_at_most_max_files_are_taken(app, client, monkeypatch):
+    monkeypatch.setitem(app.extensions["deflect.help_center"].extra["support"], "max_files", 2)
+    token, key = case_form(client)
+    files = [(io.BytesIO(b"log"), f"part{n}.log") for n in range(3)]
+    answer = post_case(client, token, key, lang="en", attachments=files)
+    assert answer.status_code == 422 and "part2.log: at most 2 files per case." in answer.text
+    assert len(re.findall(r'name="keep"', answer.text)) == 2
+
+
+def test_a_request_larger_than_the_limit_gets_a_friendly_413(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    client.get("/support/new?lang=fr")
+    token, key = case_form(client)
+    answer = post_case(client, token, key, lang="fr", attachments=[(io.BytesIO(b"x" * 5000), "big.log")])
+    assert answer.status_code == 413 and "trop volumineux" in answer.text
+
+
+def test_a_store_failure_keeps_everything_and_says_so(app, client, monkeypatch):
+    from deflect import cases
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(cases, "record_case", fail)
+    token, key = case_form(client)
+    answer = post_case(client, token, key, lang="en", attachments=[(io.BytesIO(b"log"), "server.log")])
+    assert answer.status_code == 503
+    assert "Nothing you typed is lost" in answer.text and "server.log" in answer.text
+    assert 'value="Camille Martin"' in answer.text
+
+
+def test_critical_severity_shows_the_hotline_and_the_guide(client, app, monkeypatch):
+    from deflect import vocabulary
+
+    monkeypatch.setattr(vocabulary, "severity_explanations",
+                        lambda lang: {"critical": "La tâche principale est impossible."})
+    html = client.get("/support/new/case?lang=fr").text
+    assert "+33 1 86 95 41 00" in html and "La tâche principale est impossible." in html
+
+
+def test_severity_explanations_come_from_the_guide_or_are_left_out(app, tmp_path):
+    from deflect import vocabulary
+
+    with app.test_request_context("/"):
+        explanations = vocabulary.severity_explanations("fr")
+        assert set(explanations) <= {"general", "moderate", "critical"}
+        center = app.extensions["deflect.help_center"]
+        guide = tmp_path / "docs" / "en" / "support" / "severity.md"
+        guide.parent.mkdir(parents=True)
+        guide.write_text("---\nlevels:\n  general: No impact.\n  critical: '{{ vendor.team }} drops all.'\n---\n# S\n")
+        object.__setattr__(center, "docs_dir", tmp_path / "docs")
+        assert vocabulary.severity_explanations("fr") == {
+            "general": "No impact.", "critical": "Lumera Technical Support drops all."}
+        guide.write_text("# no front matter\n")
+        assert vocabulary.severity_explanations("fr") == {}
+
+
+def test_unknown_case_links_are_not_found(client):
+    assert client.get("/cases/not-a-token").status_code == 404
+    assert client.get("/support/new/confirmation").status_code == 302
+
+
+def test_the_form_shares_the_help_center_look(client):
+    html = client.get("/support/new?lang=fr").text
+    assert re.search(r'href="/assets/stylesheets/main\.[0-9a-f]+\.min\.css"', html)
+    assert 'class="md-header' in html and "Centre d&#39;aide Lumera" in html
+    for code in ("en", "de", "fr", "it", "es"):
+        assert f'hreflang="{code}"' in html
+    with client.get(re.search(r'href="(/assets/stylesheets/main[^"]+)"', html).group(1)) as stylesheet:
+        assert stylesheet.status_code == 200
+
+
+def test_the_help_center_keeps_support_index(client):
+    with client.get("/support/") as page:
+        assert page.status_code == 200 and b"<html" in page.data
