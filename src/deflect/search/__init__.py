@@ -41,7 +41,15 @@ class SearchUnavailable(RuntimeError):
 _local = threading.local()
 
 
-def _searcher(index_dir: Path):
+class _OpenGeneration:
+    """A searcher on one generation of the index."""
+
+    def __init__(self, generation: Path):
+        self.generation = generation
+        self.searcher = whoosh_index.open_dir(str(generation)).searcher(weighting=engine.new_weighting())
+
+
+def _open_generation(index_dir: Path) -> _OpenGeneration:
     """Return this thread's searcher on the current generation, reopening when it changed.
 
     One searcher per thread and generation: opened once, reused by every
@@ -50,20 +58,20 @@ def _searcher(index_dir: Path):
     generation = current_generation(index_dir)
     if generation is None:
         raise SearchUnavailable(f"no search index in {index_dir.name}/ yet: run `deflect index`")
-    cache = getattr(_local, "searchers", None)
+    cache = getattr(_local, "generations", None)
     if cache is None:
-        cache = _local.searchers = {}
+        cache = _local.generations = {}
     cached = cache.get(index_dir)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
+    if cached is not None and cached.generation == generation:
+        return cached
     try:
-        searcher = whoosh_index.open_dir(str(generation)).searcher(weighting=engine.new_weighting())
+        opened = _OpenGeneration(generation)
     except Exception as exc:  # a half-deleted or foreign folder: any failure means "unavailable"
         raise SearchUnavailable(f"the search index {generation.name} cannot be opened: {exc}") from exc
     if cached is not None:
-        cached[1].close()
-    cache[index_dir] = (generation, searcher)
-    return searcher
+        cached.searcher.close()
+    cache[index_dir] = opened
+    return opened
 
 
 def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[dict]:
@@ -78,10 +86,9 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[dict]:
     limit = max(1, min(int(limit), MAX_LIMIT))
     if not query or not query.strip():
         return []
-    searcher = _searcher(Path(current_app.config["INDEX_DIR"]))
+    opened = _open_generation(Path(current_app.config["INDEX_DIR"]))
     try:
-        found = engine.suggest_in(searcher, query, lang, help_center.languages,
-                                  help_center.default_language, limit)
+        found = engine.suggest_in(opened.searcher, query, lang, help_center.default_language, limit)
     except (OSError, EOFError) as exc:  # the generation vanished under an old searcher
         raise SearchUnavailable(f"the search index could not be read: {exc}") from exc
     results = []

@@ -12,8 +12,8 @@ and ``AND NOT`` are only words. Each word becomes a group of alternatives:
   than an exact word. Typos are matched on folded, unstemmed words and only
   then stemmed, like a word the customer typed.
 
-A word scores over the fields it appears in (title and keywords weigh more
-than headings, headings more than body text; its forms share one weight),
+A word scores over the fields it appears in (the topic: title, description,
+keywords and heading, weighs 2.5 times the body text; its forms share one weight),
 and a section scores the sum over words (Whoosh BM25F). An article is as good as
 its best section.
 
@@ -23,7 +23,7 @@ our own in- and out-of-scope questions in every language
 content words that the article matches (a word found only by correction
 counts :data:`CORRECTED_CREDIT`); *score per word* is the article's BM25F
 score divided by the number of content words. An article is suggested only
-when at least one matched word is in its title, keywords or headings, and
+when at least one matched word is in its topic (title, keywords, heading), and
 
 * coverage ≥ :data:`MIN_COVERAGE` (0.5) and score per word ≥
   :data:`MIN_WORD_SCORE` (2.5), or
@@ -42,17 +42,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from whoosh import scoring
 from whoosh.query import Or, Term
 
 from deflect.search.analysis import fold, forms, words
 from deflect.search.articles import snippet
-from deflect.search.index import TEXT_FIELDS
+from deflect.search.index import TEXT_FIELDS, field_name
 
 #: Field kind → weight of a match in it.
-FIELD_BOOSTS = {"title": 3.0, "keywords": 2.5, "heading": 2.0, "body": 1.0}
-STRONG_FIELDS = ("title", "keywords", "heading")
+FIELD_BOOSTS = {"topic": 2.5, "body": 1.0}
 #: Weight of a word found by typo, compound or prefix correction.
 CORRECTED_WEIGHT = 0.6
 CORRECTED_CREDIT = 0.5
@@ -65,7 +65,8 @@ MIN_RELATIVE_SCORE = 0.35
 MAX_WORDS = 32
 MAX_CORRECTIONS = 3
 MAX_PREFIX_EXPANSIONS = 4
-SECTIONS_SCANNED = 200
+SECTIONS_SCANNED = 40
+COMMON_TERM_DOCS = 500
 
 
 @dataclass
@@ -75,16 +76,12 @@ class WordGroup:
     word: str
     credit: float = 1.0
     terms: dict[tuple[str, str], float] = field(default_factory=dict)  # (field, text) → boost
-    forms: set[str] = field(default_factory=set)
+    forms: dict[str, set[str]] = field(default_factory=dict)  # written language → forms
 
 
 def clean_query(text: str) -> str:
     """Replace control and format characters by spaces (a NUL or an escape is not a word)."""
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
-
-
-def _known(reader, lang: str, form_set) -> bool:
-    return any((f"{kind}_{lang}", form) in reader for kind in TEXT_FIELDS for form in form_set)
 
 
 def _corrections(reader, lang: str, word: str) -> list[str]:
@@ -117,72 +114,89 @@ def _corrections(reader, lang: str, word: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def word_groups(reader, query: str, lang: str, search_langs: list[str]) -> list[WordGroup]:
-    """Return the question's content words with the terms that may match each."""
+def word_groups(reader, query: str, lang: str, default: str) -> list[WordGroup]:
+    """Return the question's content words with the terms that may match each.
+
+    Articles written in ``lang`` are searched with ``lang``'s analysis; the
+    English articles standing in for missing translations with English's.
+    """
+    written_in = [lang] if lang == default else [lang, default]
     groups = []
     for word in list(dict.fromkeys(words(clean_query(query), lang)))[:MAX_WORDS]:
         group = WordGroup(word)
-        for field_lang in search_langs:
-            exact = forms(word, field_lang)
-            if _known(reader, field_lang, exact):
+        for written in written_in:
+            names = {kind: field_name(kind, lang, written) for kind in TEXT_FIELDS}
+            exact = forms(word, written)
+            if any((name, form) in reader for name in names.values() for form in exact):
                 alternatives = [(exact, 1.0)]
             else:
-                alternatives = [(forms(c, field_lang), CORRECTED_WEIGHT)
-                                for c in _corrections(reader, field_lang, word)]
-                if alternatives and field_lang == lang:
+                alternatives = [(forms(c, written), CORRECTED_WEIGHT) for c in _corrections(reader, written, word)]
+                if alternatives and written == lang:
                     group.credit = CORRECTED_CREDIT
             for form_set, weight in alternatives:
-                group.forms |= form_set
-                for kind in TEXT_FIELDS:
-                    name = f"{kind}_{field_lang}"
+                group.forms.setdefault(written, set()).update(form_set)
+                for kind, name in names.items():
                     present = [form for form in form_set if (name, form) in reader]
                     for form in present:
                         # The forms of a word are indexed together: they share its weight.
                         boost = FIELD_BOOSTS[kind] * weight / len(present)
                         group.terms[(name, form)] = max(group.terms.get((name, form), 0), boost)
-        if group.terms:
-            groups.append(group)
-        else:
-            groups.append(WordGroup(word))  # unmatched: still counts against coverage
+        groups.append(group)  # an unmatched word still counts against coverage
     return groups
 
 
-def suggest_in(searcher, query: str, lang: str, languages: tuple[str, ...], default: str,
-               limit: int) -> list[dict]:
+def scoring_terms(reader, groups: list[WordGroup]) -> list[Term]:
+    """Return the terms to score with: all of them, but the commonest in a large help center.
+
+    A term found in more than :data:`COMMON_TERM_DOCS` sections says little
+    (its IDF is low) and costs much (Whoosh visits every section holding it):
+    it is left out of the scoring but still counts towards coverage. When
+    every term is that common, the rarest one is kept.
+    """
+    terms = [(reader.doc_frequency(name, text), Term(name, text, boost=boost))
+             for group in groups for (name, text), boost in group.terms.items()]
+    kept = [term for frequency, term in terms if frequency <= COMMON_TERM_DOCS]
+    if not kept and terms:
+        rarest = min(frequency for frequency, _ in terms)
+        kept = [term for frequency, term in terms if frequency == rarest]
+    return kept
+
+
+@lru_cache(maxsize=8192)
+def text_forms(text: str, lang: str) -> frozenset[str]:
+    """Return the forms of every content word of ``text`` (a stored section, analysed once)."""
+    found: set[str] = set()
+    for word in set(words(text, lang)):
+        found |= forms(word, lang)
+    return frozenset(found)
+
+
+def suggest_in(searcher, query: str, lang: str, default: str, limit: int) -> list[dict]:
     """Return up to ``limit`` confident suggestions for ``query`` in ``lang`` (see module docstring)."""
-    reader = searcher.reader()
-    search_langs = [lang] if lang == default else [lang, default]
-    groups = word_groups(reader, query, lang, search_langs)
-    matchable = [g for g in groups if g.terms]
-    if not matchable:
+    groups = word_groups(searcher.reader(), query, lang, default)
+    subqueries = scoring_terms(searcher.reader(), groups)
+    if not subqueries:
         return []
-    term_owner: dict[tuple[str, str], list[int]] = {}
-    subqueries = []
-    for number, group in enumerate(groups):
-        if not group.terms:
-            continue
-        terms = [Term(name, text, boost=boost) for (name, text), boost in group.terms.items()]
-        # Not DisjunctionMax: Whoosh 2.7's DisMax matcher scores a document
-        # with the sub-matcher positioned on another document.
-        subqueries.append(Or(terms) if len(terms) > 1 else terms[0])
-        for key in group.terms:
-            term_owner.setdefault(key, []).append(number)
-    results = searcher.search(Or(subqueries), limit=SECTIONS_SCANNED, filter=Term("lang", lang),
-                              terms=True)
+    # Fields are per served language: no filter, and Whoosh may skip hopeless documents.
+    hits = searcher.search(Or(subqueries), limit=SECTIONS_SCANNED, optimize=True)
     articles: dict[str, dict] = {}
-    for hit in results:
+    for hit in hits:
         stored = hit.fields()
-        matched = {(name, text.decode("utf-8") if isinstance(text, bytes) else text)
-                   for name, text in hit.matched_terms()}
+        written = default if stored["fallback"] else lang
+        topic = text_forms(" ".join([stored["title"], stored["keywords"], stored["heading"]]), written)
+        body = text_forms(stored["text"], written)
         entry = articles.setdefault(stored["article"], {"score": 0.0, "best": None,
                                                         "words": set(), "strong": False})
-        for name, text in matched:
-            entry["words"].update(term_owner.get((name, text), ()))
-            if name.split("_")[0] in STRONG_FIELDS:
+        for number, group in enumerate(groups):
+            group_forms = group.forms.get(written, set())
+            if group_forms & topic:
+                entry["words"].add(number)
                 entry["strong"] = True
+            elif group_forms & body:
+                entry["words"].add(number)
         score = hit.score * stored.get("weight", 1.0)
         if entry["best"] is None or score > entry["score"]:
-            entry["score"], entry["best"] = score, stored
+            entry["score"], entry["best"], entry["written"] = score, stored, written
     total = len(groups)
     ranked = sorted(articles.values(), key=lambda e: -e["score"])
     suggestions = []
@@ -196,15 +210,14 @@ def suggest_in(searcher, query: str, lang: str, languages: tuple[str, ...], defa
         if suggestions and entry["score"] < MIN_RELATIVE_SCORE * suggestions[0]["score"]:
             break
         best = entry["best"]
-        matched_forms = set().union(*(groups[i].forms for i in entry["words"]))
+        matched_forms = set().union(*(groups[i].forms.get(entry["written"], set()) for i in entry["words"]))
         suggestions.append({
             "id": best["article"],
             "title": best["title"],
             "url": "",  # filled by the caller, who knows the site's URLs
             "anchor": best["anchor"],
             "lang": lang,
-            "snippet": best_snippet(best["text"], matched_forms, best["lang"] if not best["fallback"]
-                                    else default),
+            "snippet": best_snippet(best["text"], matched_forms, entry["written"]),
             "score": round(entry["score"], 3),
             "fallback": bool(best["fallback"]),
         })

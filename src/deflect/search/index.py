@@ -33,11 +33,21 @@ PREFIX = "gen-"
 MANIFEST = "generation.json"
 #: Generations kept besides the current one, for readers still searching them.
 KEEP_OLD = 2
-#: Kinds of text fields, each present once per language (``title_fr``).
-TEXT_FIELDS = ("title", "keywords", "heading", "body")
+#: Kinds of text fields: ``topic`` (title, description, keywords, heading) and ``body``.
+TEXT_FIELDS = ("topic", "body")
 
 
-def build_schema(languages: Iterable[str]) -> Schema:
+def field_name(kind: str, served: str, written: str) -> str:
+    """Return the field of text ``written`` in one language and served in another.
+
+    ``body_fr`` holds French text served in French; ``body_fr_en`` holds the
+    English text that stands in for a missing French article: analysed as
+    English, yet only in French searches, so no search needs a language filter.
+    """
+    return f"{kind}_{written}" if served == written else f"{kind}_{served}_{written}"
+
+
+def build_schema(languages: Iterable[str], default: str) -> Schema:
     """Return the schema: stored display fields, and per-language text and vocabulary fields."""
     fields = {
         "key": ID(stored=True, unique=True),
@@ -49,10 +59,14 @@ def build_schema(languages: Iterable[str]) -> Schema:
         "heading": STORED(),
         "text": STORED(),
         "weight": STORED(),
+        "keywords": STORED(),
     }
+    languages = list(languages)
     for lang in languages:
         for kind in TEXT_FIELDS:
-            fields[f"{kind}_{lang}"] = TEXT(analyzer=analyzer_for(lang), phrase=False)
+            fields[field_name(kind, lang, lang)] = TEXT(analyzer=analyzer_for(lang), phrase=False)
+            if lang != default:
+                fields[field_name(kind, lang, default)] = TEXT(analyzer=analyzer_for(default), phrase=False)
         fields[f"vocab_{lang}"] = TEXT(analyzer=vocabulary_analyzer(lang), phrase=False)
     return Schema(**fields)
 
@@ -78,22 +92,47 @@ def section_documents(article: Article, lang: str, fallback: bool) -> Iterable[d
             "heading": section.heading,
             "text": section.text,
             "weight": article_weight(article.id),
-            f"title_{src}": article.title,
-            f"keywords_{src}": keywords,
-            f"heading_{src}": heading,
-            f"body_{src}": section.text,
+            "keywords": keywords,
+            field_name("topic", lang, src): " ".join([article.title, keywords, heading]),
+            field_name("body", lang, src): section.text,
             f"vocab_{src}": " ".join([article.title, keywords, heading, section.text]),
         }
 
 
-def read_help_center(help_center, mkdocs_yml: Path) -> dict[str, dict[str, Article]]:
-    """Return every article of every language: ``{lang: {article_id: Article}}``."""
-    reader = ArticleReader(mkdocs_yml, help_center.extra)
+_worker_reader: ArticleReader | None = None
+
+
+def _start_worker(mkdocs_yml: Path, extra: dict) -> None:
+    global _worker_reader
+    _worker_reader = ArticleReader(mkdocs_yml, extra)
+
+
+def _read_in_worker(job: tuple[Path, Path, str]) -> Article:
+    return _worker_reader.read(*job)
+
+
+def read_help_center(help_center, mkdocs_yml: Path, workers: int = 1) -> dict[str, dict[str, Article]]:
+    """Return every article of every language: ``{lang: {article_id: Article}}``.
+
+    Rendering Markdown is most of the build's time: a large help center is
+    read by ``workers`` processes.
+    """
     docs_dir = Path(help_center.docs_dir)
-    return {
-        lang: {a.id: a for a in (reader.read(p, docs_dir / lang, lang) for p in article_paths(docs_dir, lang))}
-        for lang in help_center.languages
-    }
+    jobs = [(path, docs_dir / lang, lang) for lang in help_center.languages
+            for path in article_paths(docs_dir, lang)]
+    if workers > 1 and len(jobs) > 500:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, _start_worker, (mkdocs_yml, help_center.extra)) as pool:
+            read = pool.map(_read_in_worker, jobs, chunksize=100)
+    else:
+        reader = ArticleReader(mkdocs_yml, help_center.extra)
+        read = [reader.read(*job) for job in jobs]
+    articles: dict[str, dict[str, Article]] = {lang: {} for lang in help_center.languages}
+    for article in read:
+        articles[article.lang][article.id] = article
+    return articles
 
 
 def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
@@ -105,14 +144,15 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
     generation.mkdir()
     try:
         echo("Reading the help center …")
-        articles = read_help_center(help_center, mkdocs_yml)
+        articles = read_help_center(help_center, mkdocs_yml, workers=os.cpu_count() or 1)
+        echo(f"  read {sum(map(len, articles.values()))} articles ({time.monotonic() - started:.0f} s)")
         default = help_center.default_language
         plan = []  # (article, served language, fallback)
         for lang in help_center.languages:
             plan += [(a, lang, False) for a in articles[lang].values()]
             if lang != default:
                 plan += [(a, lang, True) for i, a in articles[default].items() if i not in articles[lang]]
-        ix = whoosh_index.create_in(str(generation), build_schema(help_center.languages))
+        ix = whoosh_index.create_in(str(generation), build_schema(help_center.languages, default))
         writer_args = {"limitmb": 256}
         if procs > 1:
             writer_args.update(procs=procs, multisegment=True)

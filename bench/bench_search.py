@@ -1,0 +1,149 @@
+"""Benchmark the deflection search on a large synthetic help center.
+
+Generates ``--articles`` articles in each language of mkdocs.yml (default
+10,000 × 5) from the real articles' vocabulary, builds the index as
+``deflect index`` does, and prints: build time and peak memory, index size,
+and suggest latency (p50/p95/p99) through the search function alone and
+through ``GET /api/suggest`` on a real HTTP server. Not part of the tests.
+
+    python bench/bench_search.py [--articles 10000] [--queries 500] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import resource
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import logging
+
+from werkzeug.serving import make_server
+
+from deflect import create_app
+from deflect.content import split_front_matter
+from deflect.search import rebuild_index, suggest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def vocabulary(lang: str) -> list[str]:
+    """Return the words of the real articles of ``lang`` (with repeats: their frequencies)."""
+    found = []
+    for path in sorted((PROJECT_DIR / "docs" / lang).rglob("*.md")):
+        found += WORD.findall(split_front_matter(path.read_text(encoding="utf-8"))[1])
+    return found or ["support"]
+
+
+def sentence(rng: random.Random, words: list[str], n: int) -> str:
+    return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
+
+
+def generate(project: Path, articles: int, seed: int = 7) -> list[tuple[str, str]]:
+    """Write the synthetic help center under ``project``; return (lang, question) samples."""
+    rng = random.Random(seed)
+    (project / "overrides").symlink_to(PROJECT_DIR / "overrides")
+    config = (PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("src/deflect/mkdocs_hooks.py", str(PROJECT_DIR / "src/deflect/mkdocs_hooks.py"))
+    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    questions = []
+    for lang in ("en", "de", "fr", "it", "es"):
+        words = vocabulary(lang)
+        # Invented product words make titles distinct, as in a real large help center.
+        invented = [f"{rng.choice(words)[:5].lower()}{rng.choice(words)[-4:].lower()}" for _ in range(3000)]
+        for number in range(articles):
+            folder = project / "docs" / lang / f"area-{number // 500:02d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            topic = rng.sample(invented, 2)
+            title = f"{topic[0].capitalize()} {sentence(rng, words, 3)[:-1]}"
+            sections = "\n\n".join(
+                f"## {sentence(rng, words, 3)[:-1]} {rng.choice(topic)}\n\n"
+                + " ".join(sentence(rng, words, rng.randint(8, 16)) for _ in range(3))
+                for _ in range(rng.randint(2, 4)))
+            keywords = ", ".join(topic + rng.sample(words, 3))
+            (folder / f"article-{number}.md").write_text(
+                f"---\ntitle: \"{title}\"\nkeywords: [{keywords}]\n---\n\n# {title}\n\n"
+                f"{sentence(rng, words, 20)}\n\n{sections}\n", encoding="utf-8")
+            if number % 50 == 0:
+                questions.append((lang, f"{rng.choice(topic)} {' '.join(rng.sample(words, 3))}"))
+    return questions
+
+
+def percentiles(values: list[float]) -> str:
+    ordered = sorted(values)
+
+    def at(share):
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+    return f"p50 {statistics.median(ordered):6.1f} ms  p95 {at(0.95):6.1f} ms  p99 {at(0.99):6.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000, help="articles per language")
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--procs", type=int, default=1, help="index writer processes")
+    parser.add_argument("--keep", type=Path, help="build here and keep it (default: a temporary folder)")
+    args = parser.parse_args()
+
+    root = args.keep or Path(tempfile.mkdtemp(prefix="deflect-bench-"))
+    project = root / "project"
+    if project.exists():
+        shutil.rmtree(project)
+    project.mkdir(parents=True)
+    started = time.perf_counter()
+    questions = generate(project, args.articles)
+    print(f"generated {args.articles} articles × 5 languages in {time.perf_counter() - started:.0f} s")
+
+    app = create_app({"PROJECT_DIR": str(project), "VAR_DIR": str(root / "var"), "SECRET_KEY": "bench",
+                      "RATELIMIT_ENABLED": False})
+    started = time.perf_counter()
+    generation = rebuild_index(app, echo=print, procs=args.procs)
+    build_s = time.perf_counter() - started
+    peak_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    size_mb = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file()) / 2**20
+    print(f"index build: {build_s:.1f} s, peak memory {peak_mb:.0f} MB (largest process), "
+          f"index size {size_mb:.0f} MB")
+
+    rng = random.Random(3)
+    sample = [rng.choice(questions) for _ in range(args.queries)]
+    with app.app_context():
+        suggest("warm up", "en")
+        timings, answered = [], 0
+        for lang, question in sample:
+            t0 = time.perf_counter()
+            answered += bool(suggest(question, lang))
+            timings.append((time.perf_counter() - t0) * 1000)
+    print(f"suggest():         {percentiles(timings)}  ({answered}/{len(sample)} answered)")
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}/api/suggest?"
+    try:
+        urllib.request.urlopen(base + "q=warm", timeout=30).read()
+        timings = []
+        for lang, question in sample:
+            url = base + urllib.parse.urlencode({"q": question, "lang": lang})
+            t0 = time.perf_counter()
+            urllib.request.urlopen(url, timeout=30).read()
+            timings.append((time.perf_counter() - t0) * 1000)
+    finally:
+        server.shutdown()
+    print(f"GET /api/suggest:  {percentiles(timings)}")
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
