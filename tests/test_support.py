@@ -234,8 +234,10 @@ def test_attachment_rules(app, client, monkeypatch, upload, message):
     monkeypatch.setitem(support, "max_file_mb", 1)
     token, key = case_form(client)
     answer = post_case(client, token, key, lang="en", attachments=[(io.BytesIO(upload[0]), upload[1])])
+    status, text = answer.status_code, answer.text
+    del answer
     gc.collect()
-    assert answer.status_code == 422 and message in answer.text
+    assert status == 422 and message in text
     assert stored(app, Case) == 0
 
 
