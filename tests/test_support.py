@@ -114,6 +114,23 @@ def test_a_broken_index_still_takes_cases_and_says_why_in_the_log(app, client, m
     assert stored(app, Case) == 1
 
 
+def test_a_slow_search_is_not_waited_for(app, client, monkeypatch, caplog):
+    import threading
+
+    release = threading.Event()
+
+    def stuck(query, lang, limit=5):
+        release.wait(5)
+        return SUGGESTIONS
+
+    monkeypatch.setattr(search, "suggest", stuck)
+    app.config["SUGGEST_TIMEOUT_S"] = 0.2
+    with caplog.at_level(logging.WARNING, logger="deflect.support"):
+        answer = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+    release.set()
+    assert "Aucun article ne correspond" in answer.text and "search slower than 0.2s" in caplog.text
+
+
 def test_the_case_form_is_prefilled_from_step_one(client, suggestions):
     client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
     html = client.get("/support/new/case").text

@@ -10,6 +10,8 @@ as part of the case, or as abandoned when they start over.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -46,13 +48,28 @@ def languages() -> dict[str, str]:
 
 
 def find_suggestions(query: str, lang: str) -> list[dict[str, Any]]:
-    """Return the articles matching ``query``; none (and a warning in the log) if search fails."""
+    """Return the articles matching ``query``; none (and a warning in the log) if search fails or is slow.
+
+    The search runs beside the request for at most ``SUGGEST_TIMEOUT_S``: a
+    customer who wants to file a case never waits on a stuck index.
+    """
+    app = current_app._get_current_object()
+
+    def run() -> list[dict[str, Any]]:
+        with app.app_context():
+            return list(search.suggest(query, lang, limit=SUGGESTIONS))
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="suggest")
     try:
-        return list(search.suggest(query, lang, limit=SUGGESTIONS))
+        return pool.submit(run).result(timeout=app.config["SUGGEST_TIMEOUT_S"])
+    except FutureTimeout:
+        log.warning("no suggestions shown (search slower than %ss)", app.config["SUGGEST_TIMEOUT_S"])
     except Exception as exc:  # SearchUnavailable above all: the form must take cases without search
-        kind = "search index unavailable" if type(exc).__name__ == "SearchUnavailable" else "search failed"
+        kind = "search index unavailable" if isinstance(exc, search.SearchUnavailable) else "search failed"
         log.warning("no suggestions shown (%s): %s", kind, exc)
-        return []
+    finally:
+        pool.shutdown(wait=False)
+    return []
 
 
 def article_url(url: str) -> str | None:
