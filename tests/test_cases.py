@@ -58,3 +58,16 @@ def test_staging_refuses_a_forged_submission_key(tmp_path, key):
     assert cases.staged_files(tmp_path, key) == []
     with pytest.raises(ValueError):
         cases.staging_dir(tmp_path, key)
+
+
+def test_forms_left_unsent_are_pruned(tmp_path):
+    import os
+    import time
+
+    old, fresh = cases.new_submission_key(), cases.new_submission_key()
+    for key in (old, fresh):
+        cases.stage_upload(tmp_path, key, io.BytesIO(b"abc"), "a.log", allowed_types=("log",), max_bytes=10)
+    long_ago = time.time() - cases.STAGING_MAX_AGE_S - 60
+    os.utime(cases.staging_dir(tmp_path, old), (long_ago, long_ago))
+    assert cases.prune_staging(tmp_path) == 1
+    assert cases.staged_files(tmp_path, old) == [] and len(cases.staged_files(tmp_path, fresh)) == 1

@@ -94,6 +94,23 @@ def test_a_resent_submission_records_one_case(store_app, uploads):
         assert count(db, Case) == 1
 
 
+def test_a_double_click_race_records_one_case_and_no_orphan(store_app, uploads, monkeypatch):
+    key = cases.new_submission_key()
+    with session_factory(store_app)() as db:
+        first, _ = cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=None, actor="c")
+    stage(uploads, key)  # the second click arrives with a file, before it can see the first case
+    lookups = iter([None])
+    real_lookup = cases.case_by_submission_key
+    monkeypatch.setattr(cases, "case_by_submission_key",
+                        lambda db, submission_key: next(lookups, None) or real_lookup(db, submission_key))
+    with session_factory(store_app)() as db:
+        again, created = cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=DEFLECTION,
+                                           actor="c")
+        assert not created and again.id == first.id
+        assert count(db, Case) == 1 and count(db, Attachment) == 0 and count(db, DeflectionSession) == 0
+    assert not files_under(uploads / "files")
+
+
 def test_a_failure_after_the_files_are_written_leaves_no_case_and_no_orphan(store_app, uploads, monkeypatch):
     key = cases.new_submission_key()
     stage(uploads, key)

@@ -156,6 +156,7 @@ def test_a_case_is_recorded_with_its_attachment_and_deflection(app, client, sugg
         assert [a.original_name for a in case.attachments] == ["capture.png"]
     view = client.get(private.split("localhost", 1)[1])
     assert view.status_code == 200 and reference in view.text and "capture.png" in view.text
+    assert view.headers["Referrer-Policy"] == "no-referrer" and "no-store" in view.headers["Cache-Control"]
 
 
 def test_a_resent_post_records_one_case(app, client):
@@ -166,7 +167,8 @@ def test_a_resent_post_records_one_case(app, client):
 
 
 def test_every_post_needs_the_csrf_token(client):
-    assert client.post("/support/new", data=DESCRIBE).status_code == 400
+    refused = client.post("/support/new", data={**DESCRIBE, "lang": "it"})
+    assert refused.status_code == 400 and "Questo modulo è scaduto" in refused.text
     assert client.post("/support/new/case", data=CASE).status_code == 400
     assert client.post("/support/new/solved").status_code == 400
 

@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 import unicodedata
 import uuid
 from dataclasses import asdict, dataclass
@@ -35,6 +36,8 @@ REFERENCE = re.compile(r"\ACS-[0-9A-HJKMNP-TV-Z]{6}\Z")
 SUBMISSION_KEY = re.compile(r"\A[0-9a-f]{32}\Z")
 STAGED_ID = re.compile(r"\A[A-Za-z0-9_-]{16,64}\Z")
 CHUNK = 64 * 1024
+#: Files of a form left unsent are forgotten after this long.
+STAGING_MAX_AGE_S = 2 * 24 * 3600
 #: Content types of the usual attachment kinds, so they do not depend on the host's mime.types.
 CONTENT_TYPES = {
     "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
@@ -165,6 +168,22 @@ def discard_staging(upload_dir: Path, submission_key: str) -> None:
         shutil.rmtree(staging_dir(upload_dir, submission_key), ignore_errors=True)
     except ValueError:
         pass
+
+
+def prune_staging(upload_dir: Path, max_age_s: float = STAGING_MAX_AGE_S) -> int:
+    """Remove the staged files of forms left unsent for longer than ``max_age_s``; return how many forms."""
+    root = Path(upload_dir) / "staging"
+    if not root.is_dir():
+        return 0
+    cutoff, removed = time.time() - max_age_s, 0
+    for folder in root.iterdir():
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue  # another request removed it first
+    return removed
 
 
 def attachment_path(upload_dir: Path, stored_name: str) -> Path:

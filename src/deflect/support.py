@@ -20,7 +20,7 @@ from flask import (Blueprint, Flask, abort, current_app, redirect, render_templa
                    url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from deflect import cases, feedback, i18n, search, vocabulary
@@ -219,6 +219,7 @@ def case_form():
     key = form.submission_key.data
     if not cases.is_submission_key(key):
         key = cases.new_submission_key()  # a tampered key: start a fresh, valid one
+    cases.prune_staging(case_upload_dir())
     existing = cases.case_by_submission_key(db(), key)
     if existing is not None:
         return confirm(existing)
@@ -265,6 +266,22 @@ def case_view(token: str):
     return render_template("support/case_view.html", case=case,
                            products=dict(vocabulary.products()), request_types=vocabulary.REQUEST_TYPES,
                            severities=vocabulary.SEVERITIES)
+
+
+@bp.after_request
+def keep_private_pages_private(response):
+    """Keep case pages out of caches, search engines and other sites' Referer headers."""
+    if request.endpoint in {"support.case_view", "support.confirmation", "support.case_form"}:
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(_error):
+    return render_error(400, "form_expired", _(
+        "This form has expired or was sent from another page. Please go back, reload the page and send it again."))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
