@@ -132,10 +132,12 @@ def test_a_slow_search_is_not_waited_for(app, client, monkeypatch, caplog):
 
 
 def test_the_case_form_is_prefilled_from_step_one(client, suggestions):
-    client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+    long_description = "Le rapport « Ventes » ne se publie plus. " + "é" * 1900  # too long for a cookie
+    client.post("/support/new", data={**DESCRIBE, "description": long_description, "csrf_token": csrf(client)})
     html = client.get("/support/new/case").text
-    assert 'value="Publication impossible"' in html and "Le rapport mensuel ne se publie plus" in html
+    assert 'value="Publication impossible"' in html and long_description in html
     assert '<option selected value="Lumera Reports">' in html
+    assert len(client.get_cookie("session").value) < 2000
 
 
 def test_a_case_is_recorded_with_its_attachment_and_deflection(app, client, suggestions):

@@ -38,6 +38,8 @@ STAGED_ID = re.compile(r"\A[A-Za-z0-9_-]{16,64}\Z")
 CHUNK = 64 * 1024
 #: Files of a form left unsent are forgotten after this long.
 STAGING_MAX_AGE_S = 2 * 24 * 3600
+#: The step-1 text of a form, kept in its staging folder (no ``.json`` suffix: it is not a staged file).
+DRAFT = "draft"
 #: Content types of the usual attachment kinds, so they do not depend on the host's mime.types.
 CONTENT_TYPES = {
     "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
@@ -161,6 +163,21 @@ def unstage(upload_dir: Path, submission_key: str, staged_id: str) -> None:
     folder = staging_dir(upload_dir, submission_key)
     (folder / staged_id).unlink(missing_ok=True)
     (folder / f"{staged_id}.json").unlink(missing_ok=True)
+
+
+def save_draft(upload_dir: Path, submission_key: str, draft: dict[str, Any]) -> None:
+    """Keep what the customer typed in step 1 beside the form's staged files (not in a cookie)."""
+    folder = staging_dir(upload_dir, submission_key)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / DRAFT).write_text(json.dumps(draft), encoding="utf-8")
+
+
+def load_draft(upload_dir: Path, submission_key: str | None) -> dict[str, Any]:
+    """Return the step-1 draft of a form, or ``{}`` if there is none (never sent, or pruned)."""
+    try:
+        return json.loads((staging_dir(upload_dir, submission_key) / DRAFT).read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return {}
 
 
 def discard_staging(upload_dir: Path, submission_key: str) -> None:

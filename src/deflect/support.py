@@ -86,19 +86,45 @@ def site_page(article: str, lang: str) -> str:
 
 
 def start_deflection(form: DescribeForm, shown: list[dict[str, Any]]) -> None:
-    """Keep the new deflection session in the customer's session; store the one it replaces as abandoned."""
-    previous = session.get(DEFLECTION)
+    """Start a deflection session: its text beside the form's files, its small record in the cookie.
+
+    The session it replaces is stored as abandoned (unless it is the same
+    request sent again); the text stays out of the cookie so that no
+    description is ever too long to keep.
+    """
     query = f"{form.subject.data}\n{form.description.data}"
-    if previous and previous.get("query") != query:
-        cases.record_deflection(db(), previous, "abandoned")
-    session[DEFLECTION] = {
+    previous = session.get(DEFLECTION)
+    key = cases.new_submission_key()
+    if previous:
+        if cases.load_draft(case_upload_dir(), previous.get("key")).get("query") == query:
+            key = previous["key"]
+        else:
+            cases.record_deflection(db(), deflection_record(), "abandoned")
+            cases.discard_staging(case_upload_dir(), previous.get("key"))
+    cases.save_draft(case_upload_dir(), key, {
         "query": query, "subject": form.subject.data, "description": form.description.data,
-        "product": form.product.data, "lang": form.lang.data, "from": form.article,
+        "product": form.product.data, "lang": form.lang.data, "from": form.article})
+    session[DEFLECTION] = {
+        "key": key, "product": form.product.data, "lang": form.lang.data, "from": form.article,
         "started": datetime.now(timezone.utc).isoformat(),
         "shown": [{"rank": rank, "id": item["id"], "lang": item.get("lang", form.lang.data),
                    "score": round(float(item.get("score") or 0.0), 4), "url": item.get("url", ""),
                    "opened": False} for rank, item in enumerate(shown, start=1)],
     }
+
+
+def current_draft() -> dict[str, Any]:
+    """Return the step-1 text of the customer's current deflection session, or ``{}``."""
+    record = session.get(DEFLECTION) or {}
+    return cases.load_draft(case_upload_dir(), record.get("key")) if record else {}
+
+
+def deflection_record() -> dict[str, Any] | None:
+    """Return the current deflection session as the store takes it (record plus query), or None."""
+    record = session.get(DEFLECTION)
+    if not record:
+        return None
+    return {**record, "query": current_draft().get("query", "")}
 
 
 def case_upload_dir() -> Path:
@@ -162,8 +188,8 @@ def remember_language():
 def describe():
     """Step 1 (describe) and, once submitted, step 2 (the matching articles)."""
     form = DescribeForm().setup(languages())
-    draft = session.get(DEFLECTION) or {}
     if request.method == "GET":
+        draft = current_draft()
         form.subject.data = form.subject.data or draft.get("subject")
         form.description.data = form.description.data or draft.get("description")
         form.product.data = request.args.get("product") or draft.get("product")
@@ -181,11 +207,11 @@ def describe():
 @bp.get("/support/new/open/<int:rank>")
 def open_article(rank: int):
     """Note that the customer opened a suggested article, then send them to it."""
-    draft = session.get(DEFLECTION) or {}
-    for shown in draft.get("shown", []):
+    record = session.get(DEFLECTION) or {}
+    for shown in record.get("shown", []):
         if shown["rank"] == rank and (target := article_url(shown.get("url", ""))):
             shown["opened"] = True
-            session[DEFLECTION] = draft
+            session[DEFLECTION] = record
             return redirect(target)
     abort(404)
 
@@ -193,9 +219,11 @@ def open_article(rank: int):
 @bp.post("/support/new/solved")
 def solved():
     """"This solved my problem": store the deflection and thank the customer."""
-    draft = session.pop(DEFLECTION, None)
-    if draft:
-        cases.record_deflection(db(), draft, "deflected")
+    record = deflection_record()
+    if record:
+        cases.record_deflection(db(), record, "deflected")
+        session.pop(DEFLECTION, None)
+        cases.discard_staging(case_upload_dir(), record.get("key"))
     return redirect(url_for("support.thanks"))
 
 
@@ -210,12 +238,13 @@ def case_form():
     """Step 3: the case form, pre-filled from step 1; a valid POST records the case."""
     form = CaseForm().setup(languages())
     if request.method == "GET":
-        draft = session.get(DEFLECTION) or {}
+        draft = current_draft()
         for name in ("subject", "description", "product"):
             getattr(form, name).data = draft.get(name)
         form.lang.data = draft.get("lang") or language()
         form.from_article.data = draft.get("from")
-        return render_case_form(form, cases.new_submission_key())
+        key = (session.get(DEFLECTION) or {}).get("key")
+        return render_case_form(form, key if cases.is_submission_key(key) else cases.new_submission_key())
     key = form.submission_key.data
     if not cases.is_submission_key(key):
         key = cases.new_submission_key()  # a tampered key: start a fresh, valid one
@@ -230,7 +259,7 @@ def case_form():
     try:
         case, _created = cases.record_case(
             db(), case_upload_dir(), form.case_fields(form.lang.data, request.headers.get("User-Agent", "")),
-            submission_key=key, deflection=session.get(DEFLECTION), actor=f"customer:{form.email.data}")
+            submission_key=key, deflection=deflection_record(), actor=f"customer:{form.email.data}")
     except Exception:
         log.exception("could not record a case")
         form.form_errors.append(_("We could not record your case just now. Nothing you typed is lost: "
