@@ -3,9 +3,11 @@
 Step 1 ``/support/new`` (describe), step 2 is its answer (the suggestions),
 step 3 ``/support/new/case`` (the case form), step 4
 ``/support/new/confirmation``; the private view of a case is ``/cases/<token>``.
-What the customer is doing between steps (the *deflection session*) rides in
-their signed session cookie and is stored only when it ends: as a deflection,
-as part of the case, or as abandoned when they start over.
+What the customer is doing between steps (the *deflection session*: the
+articles shown, their ranks, which were opened) rides in their signed session
+cookie, its text waits in the form's staging folder, and it is stored only
+when it ends: as a deflection, as part of the case, or as abandoned when they
+start over.
 """
 from __future__ import annotations
 
