@@ -90,7 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000, help="articles per language")
     parser.add_argument("--queries", type=int, default=500)
-    parser.add_argument("--procs", type=int, default=1, help="index writer processes")
+    parser.add_argument("--procs", type=int, default=None, help="index writer processes (default: per CPU)")
     parser.add_argument("--keep", type=Path, help="build here and keep it (default: a temporary folder)")
     args = parser.parse_args()
 

@@ -42,11 +42,25 @@ _local = threading.local()
 
 
 class _OpenGeneration:
-    """A searcher on one generation of the index."""
+    """Searchers on one generation of the index, one per language, opened when first needed."""
 
     def __init__(self, generation: Path):
         self.generation = generation
-        self.searcher = whoosh_index.open_dir(str(generation)).searcher(weighting=engine.new_weighting())
+        self.searchers: dict = {}
+
+    def searcher(self, lang: str):
+        if lang not in self.searchers:
+            try:
+                index = whoosh_index.open_dir(str(self.generation / lang))
+            except Exception as exc:  # a half-deleted or foreign folder: "unavailable"
+                raise SearchUnavailable(f"the search index {self.generation.name}/{lang} "
+                                        f"cannot be opened: {exc}") from exc
+            self.searchers[lang] = index.searcher(weighting=engine.new_weighting())
+        return self.searchers[lang]
+
+    def close(self):
+        for searcher in self.searchers.values():
+            searcher.close()
 
 
 def _open_generation(index_dir: Path) -> _OpenGeneration:
@@ -64,12 +78,11 @@ def _open_generation(index_dir: Path) -> _OpenGeneration:
     cached = cache.get(index_dir)
     if cached is not None and cached.generation == generation:
         return cached
-    try:
-        opened = _OpenGeneration(generation)
-    except Exception as exc:  # a half-deleted or foreign folder: any failure means "unavailable"
-        raise SearchUnavailable(f"the search index {generation.name} cannot be opened: {exc}") from exc
+    if not (generation / "generation.json").is_file():
+        raise SearchUnavailable(f"the search index {generation.name} is incomplete or missing")
+    opened = _OpenGeneration(generation)
     if cached is not None:
-        cached.searcher.close()
+        cached.close()
     cache[index_dir] = opened
     return opened
 
@@ -88,7 +101,7 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[dict]:
         return []
     opened = _open_generation(Path(current_app.config["INDEX_DIR"]))
     try:
-        found = engine.suggest_in(opened.searcher, query, lang, help_center.default_language, limit)
+        found = engine.suggest_in(opened.searcher(lang), query, lang, help_center.default_language, limit)
     except (OSError, EOFError) as exc:  # the generation vanished under an old searcher
         raise SearchUnavailable(f"the search index could not be read: {exc}") from exc
     results = []
@@ -99,7 +112,7 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[dict]:
     return results
 
 
-def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int = 1) -> Path:
+def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int | None = None) -> Path:
     """Build a new generation from the help center's docs, swap it in, prune old ones."""
     help_center = app.extensions["deflect.help_center"]
     index_dir = Path(app.config["INDEX_DIR"])
@@ -115,14 +128,15 @@ def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int
 
 
 @click.command("index")
-@click.option("--procs", default=1, show_default=True, type=int, help="writer processes")
+@click.option("--procs", default=None, type=click.IntRange(1, 64),
+              help="writer processes (default: one per CPU for a large help center)")
 @with_appcontext
 def index_command(procs: int) -> None:
     """Build a new generation of the search index and make it current."""
     from deflect.content import ContentError
 
     try:
-        rebuild_index(current_app._get_current_object(), echo=click.echo, procs=max(1, procs))
+        rebuild_index(current_app._get_current_object(), echo=click.echo, procs=procs)
     except ContentError as exc:
         raise click.UsageError(f"an article cannot be indexed: {exc}") from exc
 

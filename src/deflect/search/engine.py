@@ -84,9 +84,8 @@ def clean_query(text: str) -> str:
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
 
 
-def _corrections(reader, lang: str, word: str) -> list[str]:
-    """Return vocabulary words that the (unknown) ``word`` may stand for, best first."""
-    vocab = f"vocab_{lang}"
+def _corrections(reader, vocab: str, word: str) -> list[str]:
+    """Return words of the ``vocab`` field that the (unknown) ``word`` may stand for, best first."""
     folded = fold(word)
     found: list[str] = []
     if len(folded) >= 4:
@@ -130,7 +129,7 @@ def word_groups(reader, query: str, lang: str, default: str) -> list[WordGroup]:
             if any((name, form) in reader for name in names.values() for form in exact):
                 alternatives = [(exact, 1.0)]
             else:
-                alternatives = [(forms(c, written), CORRECTED_WEIGHT) for c in _corrections(reader, written, word)]
+                alternatives = [(forms(c, written), CORRECTED_WEIGHT) for c in _corrections(reader, field_name("vocab", lang, written), word)]
                 if alternatives and written == lang:
                     group.credit = CORRECTED_CREDIT
             for form_set, weight in alternatives:

@@ -2,7 +2,7 @@
 
 Layout under ``INDEX_DIR``::
 
-    gen-20261122T061500-3f2a1c/   a complete Whoosh index and generation.json
+    gen-20261122T061500-3f2a1c/   generation.json and one Whoosh index per language (en/, fr/ …)
     current -> gen-20261122T061500-3f2a1c   (relative symlink, replaced atomically)
 
 A generation is never modified after it is swapped in: rebuilding an index in
@@ -26,6 +26,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 
 from deflect.search.analysis import analyzer_for, vocabulary_analyzer
+from deflect.content import article_id
 from deflect.search.articles import Article, ArticleReader, article_paths
 
 CURRENT = "current"
@@ -38,17 +39,16 @@ TEXT_FIELDS = ("topic", "body")
 
 
 def field_name(kind: str, served: str, written: str) -> str:
-    """Return the field of text ``written`` in one language and served in another.
+    """Return the field, in ``served``'s index, of text written in ``written``.
 
-    ``body_fr`` holds French text served in French; ``body_fr_en`` holds the
-    English text that stands in for a missing French article: analysed as
-    English, yet only in French searches, so no search needs a language filter.
+    ``body`` holds text written in the index's own language; ``body_en`` the
+    English text that stands in for a missing translation, analysed as English.
     """
-    return f"{kind}_{written}" if served == written else f"{kind}_{served}_{written}"
+    return kind if served == written else f"{kind}_{written}"
 
 
-def build_schema(languages: Iterable[str], default: str) -> Schema:
-    """Return the schema: stored display fields, and per-language text and vocabulary fields."""
+def build_schema(lang: str, default: str) -> Schema:
+    """Return the schema of one language's index: stored display fields, text and vocabulary."""
     fields = {
         "key": ID(stored=True, unique=True),
         "article": ID(stored=True),
@@ -61,13 +61,10 @@ def build_schema(languages: Iterable[str], default: str) -> Schema:
         "weight": STORED(),
         "keywords": STORED(),
     }
-    languages = list(languages)
-    for lang in languages:
-        for kind in TEXT_FIELDS:
-            fields[field_name(kind, lang, lang)] = TEXT(analyzer=analyzer_for(lang), phrase=False)
-            if lang != default:
-                fields[field_name(kind, lang, default)] = TEXT(analyzer=analyzer_for(default), phrase=False)
-        fields[f"vocab_{lang}"] = TEXT(analyzer=vocabulary_analyzer(lang), phrase=False)
+    for written in dict.fromkeys([lang, default]):
+        for kind in (*TEXT_FIELDS, "vocab"):
+            analyzer = vocabulary_analyzer(written) if kind == "vocab" else analyzer_for(written)
+            fields[field_name(kind, lang, written)] = TEXT(analyzer=analyzer, phrase=False)
     return Schema(**fields)
 
 
@@ -95,82 +92,80 @@ def section_documents(article: Article, lang: str, fallback: bool) -> Iterable[d
             "keywords": keywords,
             field_name("topic", lang, src): " ".join([article.title, keywords, heading]),
             field_name("body", lang, src): section.text,
-            f"vocab_{src}": " ".join([article.title, keywords, heading, section.text]),
+            field_name("vocab", lang, src): " ".join([article.title, keywords, heading, section.text]),
         }
 
 
-_worker_reader: ArticleReader | None = None
-
-
-def _start_worker(mkdocs_yml: Path, extra: dict) -> None:
-    global _worker_reader
-    _worker_reader = ArticleReader(mkdocs_yml, extra)
-
-
-def _read_in_worker(job: tuple[Path, Path, str]) -> Article:
-    return _worker_reader.read(*job)
-
-
-def read_help_center(help_center, mkdocs_yml: Path, workers: int = 1) -> dict[str, dict[str, Article]]:
-    """Return every article of every language: ``{lang: {article_id: Article}}``.
-
-    Rendering Markdown is most of the build's time: a large help center is
-    read by ``workers`` processes.
-    """
+def build_language(generation: Path, help_center, mkdocs_yml: Path, lang: str) -> dict:
+    """Write the index of one language (its articles, English ones for the missing) and describe it."""
+    started = time.monotonic()
+    reader = ArticleReader(mkdocs_yml, help_center.extra)
     docs_dir = Path(help_center.docs_dir)
-    jobs = [(path, docs_dir / lang, lang) for lang in help_center.languages
-            for path in article_paths(docs_dir, lang)]
-    if workers > 1 and len(jobs) > 500:
-        import multiprocessing
+    default = help_center.default_language
+    own = {}
+    for path in article_paths(docs_dir, lang):
+        article = reader.read(path, docs_dir / lang, lang)
+        own[article.id] = article
+    missing = []
+    if lang != default:
+        root = docs_dir / default
+        missing = [p for p in article_paths(docs_dir, default) if article_id(p, root) not in own]
+    folder = generation / lang
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema(lang, default))
+    writer = ix.writer(limitmb=256)
+    for article in own.values():
+        for document in section_documents(article, lang, fallback=False):
+            writer.add_document(**document)
+    for path in missing:
+        for document in section_documents(reader.read(path, docs_dir / default, default), lang, fallback=True):
+            writer.add_document(**document)
+    writer.commit()
+    ix.close()
+    return {"lang": lang, "articles": len(own), "fallbacks": len(missing),
+            "seconds": round(time.monotonic() - started, 1)}
 
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, _start_worker, (mkdocs_yml, help_center.extra)) as pool:
-            read = pool.map(_read_in_worker, jobs, chunksize=100)
-    else:
-        reader = ArticleReader(mkdocs_yml, help_center.extra)
-        read = [reader.read(*job) for job in jobs]
-    articles: dict[str, dict[str, Article]] = {lang: {} for lang in help_center.languages}
-    for article in read:
-        articles[article.lang][article.id] = article
-    return articles
+
+def _build_language_job(job) -> dict:
+    return build_language(*job)
 
 
 def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
-                     echo: Callable[..., None], procs: int = 1) -> Path:
-    """Write a complete new generation under ``index_dir`` and return its path (not yet current)."""
+                     echo: Callable[..., None], procs: int | None = None) -> Path:
+    """Write a complete new generation under ``index_dir`` and return its path (not yet current).
+
+    One Whoosh index per language (``<generation>/<lang>/``), built by
+    ``procs`` processes (default: one per CPU for a large help center).
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     generation = index_dir / f"{PREFIX}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
     generation.mkdir()
+    docs_dir = Path(help_center.docs_dir)
+    count = sum(1 for lang in help_center.languages for _ in article_paths(docs_dir, lang))
+    if procs is None:
+        procs = (os.cpu_count() or 1) if count > 500 else 1
+    jobs = [(generation, help_center, mkdocs_yml, lang) for lang in help_center.languages]
+    echo(f"  {count} articles in {len(jobs)} languages, {procs} process(es) …")
     try:
-        echo("Reading the help center …")
-        articles = read_help_center(help_center, mkdocs_yml, workers=os.cpu_count() or 1)
-        echo(f"  read {sum(map(len, articles.values()))} articles ({time.monotonic() - started:.0f} s)")
-        default = help_center.default_language
-        plan = []  # (article, served language, fallback)
-        for lang in help_center.languages:
-            plan += [(a, lang, False) for a in articles[lang].values()]
-            if lang != default:
-                plan += [(a, lang, True) for i, a in articles[default].items() if i not in articles[lang]]
-        ix = whoosh_index.create_in(str(generation), build_schema(help_center.languages, default))
-        writer_args = {"limitmb": 256}
+        languages = []
         if procs > 1:
-            writer_args.update(procs=procs, multisegment=True)
-        writer = ix.writer(**writer_args)
-        step = max(1, len(plan) // 20)
-        for done, (article, lang, fallback) in enumerate(plan, 1):
-            for document in section_documents(article, lang, fallback):
-                writer.add_document(**document)
-            if len(plan) > 200 and done % step == 0:
-                echo(f"  indexed {done}/{len(plan)} articles ({time.monotonic() - started:.0f} s)")
-        echo("Writing the index …")
-        writer.commit()
-        ix.close()
+            import multiprocessing
+
+            with multiprocessing.get_context("fork").Pool(procs) as pool:
+                for done in pool.imap_unordered(_build_language_job, jobs):
+                    languages.append(done)
+                    echo(f"  {done['lang']}: {done['articles']} articles, {done['fallbacks']} English "
+                         f"fallbacks, {done['seconds']} s ({len(languages)}/{len(jobs)} languages)")
+        else:
+            for job in jobs:
+                languages.append(build_language(*job))
+        by_lang = {done["lang"]: done for done in languages}
         manifest = {
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "languages": list(help_center.languages),
-            "articles": {lang: len(articles[lang]) for lang in help_center.languages},
-            "fallbacks": sum(1 for _, _, fallback in plan if fallback),
+            "articles": {lang: by_lang[lang]["articles"] for lang in help_center.languages},
+            "fallbacks": sum(d["fallbacks"] for d in languages),
             "seconds": round(time.monotonic() - started, 2),
         }
         (generation / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
