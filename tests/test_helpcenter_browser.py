@@ -61,6 +61,16 @@ def test_article_feedback_is_shown_and_sent_when_the_service_answers(live_server
 def test_material_search_box_finds_articles(live_server, page, lang):
     page.goto(live_server.url + HELP_CENTER.page_url("index", lang))
     page.click("input.md-search__input")
-    page.fill("input.md-search__input", SEARCH_WORD[lang])
+    # Material's worker loads the index after the page; typing before it is
+    # ready finds nothing. It shows its placeholder text once it is ready.
+    page.wait_for_function(
+        """() => {
+            const ready = JSON.parse(document.getElementById("__config").textContent)
+                .translations["search.result.placeholder"];
+            return document.querySelector(".md-search-result__meta").textContent.trim() === ready;
+        }""",
+        timeout=15000,
+    )
+    page.locator("input.md-search__input").press_sequentially(SEARCH_WORD[lang], delay=20)
     page.locator(".md-search-result__item").first.wait_for(state="visible", timeout=15000)
     assert page.locator(".md-search-result__item").count() > 0

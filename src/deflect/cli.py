@@ -1,8 +1,9 @@
 """The ``deflect`` command: build the help center and its index, serve, suggest.
 
-Each resource module adds its own commands in its ``init_app`` (``index`` and
-``suggest`` come from :mod:`deflect.search`, ``db`` from :mod:`deflect.store`);
-this module holds the commands that tie them together.
+Each resource module adds its own commands to ``app.cli`` in its ``init_app``
+(``index`` and ``suggest`` come from :mod:`deflect.search`, ``db`` from
+:mod:`deflect.store`); this module adds the commands that tie them together
+(``build``, ``serve``) the same way, and ``main`` is the console script.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 
@@ -55,7 +57,7 @@ def build_site(project_dir: Path, site_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-@main.command("build")
+@click.command("build")
 @with_appcontext
 def build_command() -> None:
     """Build the help center (strict) and a new generation of the search index."""
@@ -69,7 +71,7 @@ def build_command() -> None:
     rebuild_index(current_app, echo=click.echo)
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
@@ -105,3 +107,8 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
             return _create_app()
 
     Server().run()
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(build_command)
+    app.cli.add_command(serve_command)
