@@ -47,13 +47,14 @@ def sentence(rng: random.Random, words: list[str], n: int) -> str:
     return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
 
 
-def generate(project: Path, articles: int, seed: int = 7) -> list[tuple[str, str]]:
+def generate(project: Path, articles: int, seed: int = 7, write: bool = True) -> list[tuple[str, str]]:
     """Write the synthetic help center under ``project``; return (lang, question) samples."""
     rng = random.Random(seed)
-    (project / "overrides").symlink_to(PROJECT_DIR / "overrides")
-    config = (PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8")
-    config = config.replace("src/deflect/mkdocs_hooks.py", str(PROJECT_DIR / "src/deflect/mkdocs_hooks.py"))
-    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    if write:
+        (project / "overrides").symlink_to(PROJECT_DIR / "overrides")
+        config = (PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8")
+        config = config.replace("src/deflect/mkdocs_hooks.py", str(PROJECT_DIR / "src/deflect/mkdocs_hooks.py"))
+        (project / "mkdocs.yml").write_text(config, encoding="utf-8")
     questions = []
     for lang in ("en", "de", "fr", "it", "es"):
         words = vocabulary(lang)
@@ -61,7 +62,6 @@ def generate(project: Path, articles: int, seed: int = 7) -> list[tuple[str, str
         invented = [f"{rng.choice(words)[:5].lower()}{rng.choice(words)[-4:].lower()}" for _ in range(3000)]
         for number in range(articles):
             folder = project / "docs" / lang / f"area-{number // 500:02d}"
-            folder.mkdir(parents=True, exist_ok=True)
             topic = rng.sample(invented, 2)
             title = f"{topic[0].capitalize()} {sentence(rng, words, 3)[:-1]}"
             sections = "\n\n".join(
@@ -69,9 +69,11 @@ def generate(project: Path, articles: int, seed: int = 7) -> list[tuple[str, str
                 + " ".join(sentence(rng, words, rng.randint(8, 16)) for _ in range(3))
                 for _ in range(rng.randint(2, 4)))
             keywords = ", ".join(topic + rng.sample(words, 3))
-            (folder / f"article-{number}.md").write_text(
-                f"---\ntitle: \"{title}\"\nkeywords: [{keywords}]\n---\n\n# {title}\n\n"
-                f"{sentence(rng, words, 20)}\n\n{sections}\n", encoding="utf-8")
+            text = (f"---\ntitle: \"{title}\"\nkeywords: [{keywords}]\n---\n\n# {title}\n\n"
+                    f"{sentence(rng, words, 20)}\n\n{sections}\n")
+            if write:
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"article-{number}.md").write_text(text, encoding="utf-8")
             if number % 50 == 0:
                 questions.append((lang, f"{rng.choice(topic)} {' '.join(rng.sample(words, 3))}"))
     return questions
@@ -92,27 +94,31 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--procs", type=int, default=None, help="index writer processes (default: per CPU)")
     parser.add_argument("--keep", type=Path, help="build here and keep it (default: a temporary folder)")
+    parser.add_argument("--reuse", action="store_true", help="measure searches on the index kept in --keep")
     args = parser.parse_args()
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="deflect-bench-"))
     project = root / "project"
-    if project.exists():
-        shutil.rmtree(project)
-    project.mkdir(parents=True)
-    started = time.perf_counter()
-    questions = generate(project, args.articles)
-    print(f"generated {args.articles} articles × 5 languages in {time.perf_counter() - started:.0f} s")
-
+    if args.reuse:
+        questions = generate(project, args.articles, write=False)
+    else:
+        if project.exists():
+            shutil.rmtree(project)
+        project.mkdir(parents=True)
+        started = time.perf_counter()
+        questions = generate(project, args.articles)
+        print(f"generated {args.articles} articles × 5 languages in {time.perf_counter() - started:.0f} s")
     app = create_app({"PROJECT_DIR": str(project), "VAR_DIR": str(root / "var"), "SECRET_KEY": "bench",
                       "RATELIMIT_ENABLED": False})
-    started = time.perf_counter()
-    generation = rebuild_index(app, echo=print, procs=args.procs)
-    build_s = time.perf_counter() - started
-    peak_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    size_mb = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file()) / 2**20
-    print(f"index build: {build_s:.1f} s, peak memory {peak_mb:.0f} MB (largest process), "
-          f"index size {size_mb:.0f} MB")
+    if not args.reuse:
+        started = time.perf_counter()
+        generation = rebuild_index(app, echo=print, procs=args.procs)
+        build_s = time.perf_counter() - started
+        peak_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        size_mb = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file()) / 2**20
+        print(f"index build: {build_s:.1f} s, peak memory {peak_mb:.0f} MB (largest process), "
+              f"index size {size_mb:.0f} MB")
 
     rng = random.Random(3)
     sample = [rng.choice(questions) for _ in range(args.queries)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -38,53 +39,77 @@ class SearchUnavailable(RuntimeError):
     """The index is missing or cannot be read: suggestions are impossible for now."""
 
 
-_local = threading.local()
-
-
 class _OpenGeneration:
-    """Searchers on one generation of the index, one per language, opened when first needed."""
+    """A pool of searchers on one generation of the index, per language.
+
+    A Whoosh searcher is not meant to be shared by threads at once, and
+    opening one costs more than a search: each request borrows an open
+    searcher and gives it back, so a process opens at most as many as it
+    serves requests at the same time, once per generation.
+    """
 
     def __init__(self, generation: Path):
         self.generation = generation
-        self.searchers: dict = {}
+        self._indexes: dict = {}
+        self._free: dict[str, list] = {}
+        self._lock = threading.Lock()
+        self.retired = False
 
+    def _open(self, lang: str):
+        try:
+            if lang not in self._indexes:
+                self._indexes[lang] = whoosh_index.open_dir(str(self.generation / lang))
+            return self._indexes[lang].searcher(weighting=engine.new_weighting())
+        except Exception as exc:  # a half-deleted or foreign folder: "unavailable"
+            raise SearchUnavailable(f"the search index {self.generation.name}/{lang} "
+                                    f"cannot be opened: {exc}") from exc
+
+    @contextmanager
     def searcher(self, lang: str):
-        if lang not in self.searchers:
-            try:
-                index = whoosh_index.open_dir(str(self.generation / lang))
-            except Exception as exc:  # a half-deleted or foreign folder: "unavailable"
-                raise SearchUnavailable(f"the search index {self.generation.name}/{lang} "
-                                        f"cannot be opened: {exc}") from exc
-            self.searchers[lang] = index.searcher(weighting=engine.new_weighting())
-        return self.searchers[lang]
+        """Lend a searcher of ``lang`` for the duration of a ``with`` block."""
+        with self._lock:
+            free = self._free.setdefault(lang, [])
+            searcher = free.pop() if free else None
+            if searcher is None:
+                searcher = self._open(lang)
+        try:
+            yield searcher
+        finally:
+            with self._lock:
+                if self.retired:
+                    searcher.close()
+                else:
+                    self._free[lang].append(searcher)
 
-    def close(self):
-        for searcher in self.searchers.values():
-            searcher.close()
+    def retire(self):
+        """Close the idle searchers; the ones lent out close when given back."""
+        with self._lock:
+            self.retired = True
+            for searchers in self._free.values():
+                for searcher in searchers:
+                    searcher.close()
+            self._free.clear()
+
+
+_generations: dict[Path, _OpenGeneration] = {}
+_generations_lock = threading.Lock()
 
 
 def _open_generation(index_dir: Path) -> _OpenGeneration:
-    """Return this thread's searcher on the current generation, reopening when it changed.
-
-    One searcher per thread and generation: opened once, reused by every
-    request of the thread until ``current`` points elsewhere.
-    """
+    """Return the process's searchers on the current generation, switching when it changed."""
     generation = current_generation(index_dir)
     if generation is None:
         raise SearchUnavailable(f"no search index in {index_dir.name}/ yet: run `deflect index`")
-    cache = getattr(_local, "generations", None)
-    if cache is None:
-        cache = _local.generations = {}
-    cached = cache.get(index_dir)
-    if cached is not None and cached.generation == generation:
-        return cached
-    if not (generation / "generation.json").is_file():
-        raise SearchUnavailable(f"the search index {generation.name} is incomplete or missing")
-    opened = _OpenGeneration(generation)
-    if cached is not None:
-        cached.close()
-    cache[index_dir] = opened
-    return opened
+    with _generations_lock:
+        opened = _generations.get(index_dir)
+        if opened is not None and opened.generation == generation:
+            return opened
+        if not (generation / "generation.json").is_file():
+            raise SearchUnavailable(f"the search index {generation.name} is incomplete or missing")
+        _generations[index_dir] = _OpenGeneration(generation)
+        if opened is not None:
+            opened.retire()
+        return _generations[index_dir]
 
 
 def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[dict]:
@@ -101,7 +126,8 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[dict]:
         return []
     opened = _open_generation(Path(current_app.config["INDEX_DIR"]))
     try:
-        found = engine.suggest_in(opened.searcher(lang), query, lang, help_center.default_language, limit)
+        with opened.searcher(lang) as searcher:
+            found = engine.suggest_in(searcher, query, lang, help_center.default_language, limit)
     except (OSError, EOFError) as exc:  # the generation vanished under an old searcher
         raise SearchUnavailable(f"the search index could not be read: {exc}") from exc
     results = []

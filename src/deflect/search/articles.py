@@ -98,12 +98,8 @@ def _squash(text: str) -> str:
 class ArticleReader:
     """Render articles like the built site: mkdocs.yml's Markdown extensions and placeholders."""
 
-    def __init__(self, mkdocs_yml: Path, extra: dict[str, Any]):
-        from mkdocs.config import load_config
-
-        config = load_config(str(mkdocs_yml))
-        self.extensions = list(config["markdown_extensions"])
-        self.extension_configs = dict(config["mdx_configs"])
+    def __init__(self, markdown_settings: tuple[list, dict], extra: dict[str, Any]):
+        self.extensions, self.extension_configs = markdown_settings
         self.extra = extra
         self._markdown = markdown.Markdown(extensions=self.extensions,
                                            extension_configs=self.extension_configs)
@@ -133,6 +129,14 @@ class ArticleReader:
             keywords=[fill_placeholders(k, self.extra) for k in keywords],
             sections=[merged, *rest],
         )
+
+
+def markdown_settings(mkdocs_yml: Path) -> tuple[list, dict]:
+    """Return the Markdown extensions and their configs declared in mkdocs.yml."""
+    from mkdocs.config import load_config
+
+    config = load_config(str(mkdocs_yml))
+    return list(config["markdown_extensions"]), dict(config["mdx_configs"])
 
 
 def article_paths(docs_dir: Path, lang: str) -> Iterator[Path]:

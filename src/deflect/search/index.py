@@ -27,7 +27,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 
 from deflect.search.analysis import analyzer_for, vocabulary_analyzer
 from deflect.content import article_id
-from deflect.search.articles import Article, ArticleReader, article_paths
+from deflect.search.articles import Article, ArticleReader, article_paths, markdown_settings
 
 CURRENT = "current"
 PREFIX = "gen-"
@@ -96,10 +96,10 @@ def section_documents(article: Article, lang: str, fallback: bool) -> Iterable[d
         }
 
 
-def build_language(generation: Path, help_center, mkdocs_yml: Path, lang: str) -> dict:
+def build_language(generation: Path, help_center, settings: tuple[list, dict], lang: str) -> dict:
     """Write the index of one language (its articles, English ones for the missing) and describe it."""
     started = time.monotonic()
-    reader = ArticleReader(mkdocs_yml, help_center.extra)
+    reader = ArticleReader(settings, help_center.extra)
     docs_dir = Path(help_center.docs_dir)
     default = help_center.default_language
     own = {}
@@ -145,7 +145,8 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
     count = sum(1 for lang in help_center.languages for _ in article_paths(docs_dir, lang))
     if procs is None:
         procs = (os.cpu_count() or 1) if count > 500 else 1
-    jobs = [(generation, help_center, mkdocs_yml, lang) for lang in help_center.languages]
+    settings = markdown_settings(mkdocs_yml)
+    jobs = [(generation, help_center, settings, lang) for lang in help_center.languages]
     echo(f"  {count} articles in {len(jobs)} languages, {procs} process(es) …")
     try:
         languages = []
