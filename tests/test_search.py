@@ -185,11 +185,11 @@ def test_rebuild_under_concurrent_searches_fails_no_request(app_config, tmp_path
                 failures.append(response.status_code)
             answered.append(1)
 
-    threads = [threading.Thread(target=search_until_stopped) for _ in range(4)]
+    threads = [threading.Thread(target=search_until_stopped) for _ in range(2)]
     for thread in threads:
         thread.start()
     try:
-        generations = [rebuild_index(app, echo=lambda *a, **k: None) for _ in range(4)]
+        generations = [rebuild_index(app, echo=lambda *a, **k: None) for _ in range(3)]
     finally:
         stop.set()
         for thread in threads:

@@ -63,6 +63,8 @@ MIN_STRONG_WORD_SCORE = 6.0
 MIN_RELATIVE_SCORE = 0.35
 #: At most this many content words of a question are searched (a long description is cut).
 MAX_WORDS = 32
+MAX_QUERY_CHARS = 2000
+MAX_CORRECTED_CHARS = 30
 MAX_CORRECTIONS = 3
 MAX_PREFIX_EXPANSIONS = 4
 SECTIONS_SCANNED = 40
@@ -88,6 +90,8 @@ def _corrections(reader, vocab: str, word: str) -> list[str]:
     """Return words of the ``vocab`` field that the (unknown) ``word`` may stand for, best first."""
     folded = fold(word)
     found: list[str] = []
+    if len(folded) > MAX_CORRECTED_CHARS:  # not a word anyone types: a paste, a hash, a test
+        return found
     if len(folded) >= 4:
         maxdist = 2 if len(folded) >= 9 else 1
         near = set(reader.terms_within(vocab, folded, maxdist, prefix=1))
@@ -121,7 +125,7 @@ def word_groups(reader, query: str, lang: str, default: str) -> list[WordGroup]:
     """
     written_in = [lang] if lang == default else [lang, default]
     groups = []
-    for word in list(dict.fromkeys(words(clean_query(query), lang)))[:MAX_WORDS]:
+    for word in list(dict.fromkeys(words(clean_query(query[:MAX_QUERY_CHARS]), lang)))[:MAX_WORDS]:
         group = WordGroup(word)
         for written in written_in:
             names = {kind: field_name(kind, lang, written) for kind in TEXT_FIELDS}
