@@ -132,10 +132,13 @@ def word_groups(reader, query: str, lang: str, default: str) -> list[WordGroup]:
             exact = forms(word, written)
             if any((name, form) in reader for name in names.values() for form in exact):
                 alternatives = [(exact, 1.0)]
-            else:
-                alternatives = [(forms(c, written), CORRECTED_WEIGHT) for c in _corrections(reader, field_name("vocab", lang, written), word)]
-                if alternatives and written == lang:
+            elif written == lang:  # a customer's typo is in their language, not in English
+                vocab = field_name("vocab", lang, written)
+                alternatives = [(forms(c, written), CORRECTED_WEIGHT) for c in _corrections(reader, vocab, word)]
+                if alternatives:
                     group.credit = CORRECTED_CREDIT
+            else:
+                alternatives = []
             for form_set, weight in alternatives:
                 group.forms.setdefault(written, set()).update(form_set)
                 for kind, name in names.items():
