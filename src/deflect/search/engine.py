@@ -47,7 +47,7 @@ from functools import lru_cache
 from whoosh import scoring
 from whoosh.query import Or, Term
 
-from deflect.search.analysis import fold, forms, words
+from deflect.search.analysis import WORD, fold, forms, words
 from deflect.search.articles import snippet
 from deflect.search.index import TEXT_FIELDS, field_name
 
@@ -67,8 +67,8 @@ MAX_QUERY_CHARS = 2000
 MAX_CORRECTED_CHARS = 30
 MAX_CORRECTIONS = 3
 MAX_PREFIX_EXPANSIONS = 4
-SECTIONS_SCANNED = 40
-COMMON_TERM_DOCS = 500
+SECTIONS_SCANNED = 30
+COMMON_TERM_DOCS = 300
 
 
 @dataclass
@@ -168,11 +168,11 @@ def scoring_terms(reader, groups: list[WordGroup]) -> list[Term]:
     return kept
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def text_forms(text: str, lang: str) -> frozenset[str]:
-    """Return the forms of every content word of ``text`` (a stored section, analysed once)."""
+    """Return the forms of every word of ``text`` (a stored section, analysed once)."""
     found: set[str] = set()
-    for word in set(words(text, lang)):
+    for word in set(WORD.findall(text.lower())):
         found |= forms(word, lang)
     return frozenset(found)
 

@@ -113,7 +113,7 @@ def build_language(generation: Path, help_center, settings: tuple[list, dict], l
     folder = generation / lang
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), build_schema(lang, default))
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(limitmb=512)
     for article in own.values():
         for document in section_documents(article, lang, fallback=False):
             writer.add_document(**document)
