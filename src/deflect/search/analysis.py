@@ -85,6 +85,14 @@ def forms(word: str, lang: str) -> frozenset[str]:
     return frozenset({stem, fold(stem), stemmer.stemWord(fold(word))})
 
 
+def is_content_word(word: str, stops: frozenset[str] | set[str]) -> bool:
+    """Tell whether a lower-cased word carries meaning: long enough, no stop word, no number.
+
+    The index and the question must agree on this, so both call it.
+    """
+    return len(word) >= MIN_WORD and word not in stops and not word.isdigit()
+
+
 def words(text: str, lang: str) -> list[str]:
     """Return the content words of ``text``: lower-cased, no stop words, in order.
 
@@ -92,12 +100,7 @@ def words(text: str, lang: str) -> list[str]:
     ['reset', 'office', 'coffee', 'machine']
     """
     stops = stop_words(lang)
-    found = []
-    for match in WORD.finditer(text.lower()):
-        word = match.group()
-        if len(word) >= MIN_WORD and word not in stops and not word.isdigit():
-            found.append(word)
-    return found
+    return [match.group() for match in WORD.finditer(text.lower()) if is_content_word(match.group(), stops)]
 
 
 class FormsFilter(Filter):
@@ -118,7 +121,7 @@ class FormsFilter(Filter):
     def __call__(self, tokens):
         for token in tokens:
             word = token.text
-            if len(word) < MIN_WORD or word in self.stops or word.isdigit():
+            if not is_content_word(word, self.stops):
                 continue
             for form in sorted(forms(word, self.lang)):
                 token.text = form
@@ -137,7 +140,7 @@ class FoldFilter(Filter):
 
     def __call__(self, tokens):
         for token in tokens:
-            if len(token.text) < MIN_WORD or token.text in self.stops or token.text.isdigit():
+            if not is_content_word(token.text, self.stops):
                 continue
             token.text = fold(token.text)
             yield token
