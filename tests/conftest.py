@@ -9,7 +9,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from deflect import create_app
 from deflect.cli import build_site
@@ -81,12 +82,29 @@ def runner(app):
     return app.test_cli_runner()
 
 
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
 class LiveServer:
-    """A real HTTP server running the app in a thread, on a free port of 127.0.0.1."""
+    """A real HTTP server running the app in a thread, on a free port of 127.0.0.1.
+
+    It is the standard library's WSGI server, not Werkzeug's development
+    server: when a browser drops a connection (it does, navigating away while
+    assets load), Werkzeug's server can skip closing the response and leave a
+    file open, which ``filterwarnings = error`` turns into a random failure.
+    """
 
     def __init__(self, app):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server(
+            "127.0.0.1", 0, app, server_class=ThreadingWSGIServer, handler_class=QuietRequestHandler
+        )
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -97,6 +115,7 @@ class LiveServer:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.thread.join(timeout=5)
+        self.server.server_close()
 
 
 @pytest.fixture
