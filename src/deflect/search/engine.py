@@ -10,7 +10,11 @@ and ``AND NOT`` are only words. Each word becomes a group of alternatives:
   (``Eskalationsprozess`` → ``eskalation`` + ``prozess``) and the longer
   words it begins (``eskalation`` → ``eskalationsanfrage``), each worth less
   than an exact word. Typos are matched on folded, unstemmed words and only
-  then stemmed, like a word the customer typed.
+  then stemmed, like a word the customer typed;
+* when the vocabulary knows the word: up to three words of its family that
+  Snowball stems apart (``satisfait`` → ``satisfaction``, ``resolution`` →
+  ``resolved``; see :func:`_relatives`), searched in the body only and worth
+  half a corrected word.
 
 A word scores over the fields it appears in (the topic: title, description,
 keywords and heading, weighs 2.5 times the body text; its forms share one weight),
@@ -21,7 +25,8 @@ Confidence rule (silence when unsure), measured on the dev queries and on
 our own in- and out-of-scope questions in every language
 (bench/tuning-queries.yml). *Coverage* is the share of the question's
 content words that the article matches (a word found only by correction
-counts :data:`CORRECTED_CREDIT`); *score per word* is the article's BM25F
+counts :data:`CORRECTED_CREDIT`, a known word found only through a relative
+in the body :data:`RELATED_CREDIT`); *score per word* is the article's BM25F
 score divided by the number of content words. An article is suggested only
 when at least one matched word is in its topic (title, keywords, heading), and
 
@@ -56,6 +61,16 @@ FIELD_BOOSTS = {"topic": 2.5, "body": 1.0}
 #: Weight of a word found by typo, compound or prefix correction.
 CORRECTED_WEIGHT = 0.6
 CORRECTED_CREDIT = 0.5
+#: Weight (body only) of a relative of a known word (``resolution`` → ``resolved``), and what
+#: the known word counts towards coverage in a section that holds only its relatives.
+RELATED_WEIGHT = 0.3
+RELATED_CREDIT = 0.5
+#: Relatives are looked up for known words this long, by a prefix at least this long …
+MIN_RELATED_CHARS = 7
+MIN_RELATED_STUB = 5
+#: … at most this many, at most this many letters longer than the word (an ending, not a compound).
+MAX_RELATED = 3
+MAX_SUFFIX_CHANGE = 4
 MIN_COVERAGE = 0.5
 MIN_WORD_SCORE = 2.5
 MIN_STRONG_COVERAGE = 0.33
@@ -79,6 +94,7 @@ class WordGroup:
     credit: float = 1.0
     terms: dict[tuple[str, str], float] = field(default_factory=dict)  # (field, text) → boost
     forms: dict[str, set[str]] = field(default_factory=dict)  # written language → forms
+    related: dict[str, set[str]] = field(default_factory=dict)  # written language → relatives' forms
 
 
 def clean_query(text: str) -> str:
@@ -117,6 +133,40 @@ def _corrections(reader, vocab: str, word: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _relatives(reader, vocab: str, word: str, exact: frozenset[str], lang: str) -> list[str]:
+    """Return vocabulary words of the (known) ``word``'s family, commonest first.
+
+    Snowball does not join derivations (``satisfait`` → ``satisf``,
+    ``satisfaction`` → ``satisfact``; ``resolution`` → ``resolut``,
+    ``resolved`` → ``resolv``). A relative begins like ``word`` up to two
+    letters before the end of its stem and four before the end of the word
+    (at least :data:`MIN_RELATED_STUB` letters), then branches off: it has
+    another stem, and neither word begins the other (that is an inflection,
+    the stemmer's business, or a compound: ``support`` → ``supportfall``).
+    """
+    folded = fold(word)
+    if not MIN_RELATED_CHARS <= len(folded) <= MAX_CORRECTED_CHARS:
+        return []
+    stem = min(len(form) for form in exact)
+    stub = folded[: max(MIN_RELATED_STUB, min(stem - 2, len(folded) - 4))]
+    found = [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.expand_prefix(vocab, stub)]
+    found = [w for w in found if not w.startswith(folded) and not folded.startswith(w)
+             and len(w) <= len(folded) + MAX_SUFFIX_CHANGE and not forms(w, lang) & exact]
+    found.sort(key=lambda w: -reader.doc_frequency(vocab, w))
+    return found[:MAX_RELATED]
+
+
+def add_terms(reader, group: WordGroup, names: dict[str, str], form_set, weight: float, kinds) -> None:
+    """Add the indexed ``form_set`` to ``group``'s terms in the fields of ``kinds``, worth ``weight``."""
+    for kind in kinds:
+        name = names[kind]
+        present = [form for form in form_set if (name, form) in reader]
+        for form in present:
+            # The forms of a word are indexed together: they share its weight.
+            boost = FIELD_BOOSTS[kind] * weight / len(present)
+            group.terms[(name, form)] = max(group.terms.get((name, form), 0), boost)
+
+
 def word_groups(reader, query: str, lang: str, default: str) -> list[WordGroup]:
     """Return the question's content words with the terms that may match each.
 
@@ -130,7 +180,8 @@ def word_groups(reader, query: str, lang: str, default: str) -> list[WordGroup]:
         for written in written_in:
             names = {kind: field_name(kind, lang, written) for kind in TEXT_FIELDS}
             exact = forms(word, written)
-            if any((name, form) in reader for name in names.values() for form in exact):
+            known = any((name, form) in reader for name in names.values() for form in exact)
+            if known:
                 alternatives = [(exact, 1.0)]
             elif written == lang:  # a customer's typo is in their language, not in English
                 vocab = field_name("vocab", lang, written)
@@ -141,12 +192,14 @@ def word_groups(reader, query: str, lang: str, default: str) -> list[WordGroup]:
                 alternatives = []
             for form_set, weight in alternatives:
                 group.forms.setdefault(written, set()).update(form_set)
-                for kind, name in names.items():
-                    present = [form for form in form_set if (name, form) in reader]
-                    for form in present:
-                        # The forms of a word are indexed together: they share its weight.
-                        boost = FIELD_BOOSTS[kind] * weight / len(present)
-                        group.terms[(name, form)] = max(group.terms.get((name, form), 0), boost)
+                add_terms(reader, group, names, form_set, weight, TEXT_FIELDS)
+            if known and written == lang:
+                # The word's family, in the body only: a derivation is a hint, not the subject.
+                vocab = field_name("vocab", lang, written)
+                for relative in _relatives(reader, vocab, word, exact, written):
+                    related = forms(relative, written) - exact
+                    group.related.setdefault(written, set()).update(related)
+                    add_terms(reader, group, names, related, RELATED_WEIGHT, ("body",))
         groups.append(group)  # an unmatched word still counts against coverage
     return groups
 
@@ -192,14 +245,19 @@ def suggest_in(searcher, query: str, lang: str, default: str, limit: int) -> lis
         topic = text_forms(" ".join([stored["title"], stored["keywords"], stored["heading"]]), written)
         body = text_forms(stored["text"], written)
         entry = articles.setdefault(stored["article"], {"score": 0.0, "best": None,
-                                                        "words": set(), "strong": False})
+                                                        "words": {}, "strong": False})
         for number, group in enumerate(groups):
             group_forms = group.forms.get(written, set())
             if group_forms & topic:
-                entry["words"].add(number)
+                credit = group.credit
                 entry["strong"] = True
             elif group_forms & body:
-                entry["words"].add(number)
+                credit = group.credit
+            elif group.related.get(written, set()) & body:  # only its family, in the body: worth less
+                credit = RELATED_CREDIT
+            else:
+                continue
+            entry["words"][number] = max(credit, entry["words"].get(number, 0.0))  # over sections
         score = hit.score * stored.get("weight", 1.0)
         if entry["best"] is None or score > entry["score"]:
             entry["score"], entry["best"], entry["written"] = score, stored, written
@@ -207,7 +265,7 @@ def suggest_in(searcher, query: str, lang: str, default: str, limit: int) -> lis
     ranked = sorted(articles.values(), key=lambda e: -e["score"])
     suggestions = []
     for entry in ranked:
-        coverage = sum(groups[i].credit for i in entry["words"]) / total
+        coverage = sum(entry["words"].values()) / total
         per_word = entry["score"] / total
         confident = (coverage >= MIN_COVERAGE and per_word >= MIN_WORD_SCORE) or (
             coverage >= MIN_STRONG_COVERAGE and per_word >= MIN_STRONG_WORD_SCORE)
@@ -216,7 +274,8 @@ def suggest_in(searcher, query: str, lang: str, default: str, limit: int) -> lis
         if suggestions and entry["score"] < MIN_RELATIVE_SCORE * suggestions[0]["score"]:
             break
         best = entry["best"]
-        matched_forms = set().union(*(groups[i].forms.get(entry["written"], set()) for i in entry["words"]))
+        matched_forms = set().union(*(groups[i].forms.get(entry["written"], set())
+                                      | groups[i].related.get(entry["written"], set()) for i in entry["words"]))
         suggestions.append({
             "id": best["article"],
             "title": best["title"],
