@@ -183,17 +183,32 @@ def test_every_article_ends_with_contact_and_feedback_in_its_language(built_site
         assert "deflect-fallback" not in html
 
 
-def test_missing_translation_falls_back_to_english_and_says_so(tmp_path):
-    project = tmp_path / "project"
+@pytest.fixture(scope="module")
+def variant_site(tmp_path_factory) -> Path:
+    """The help center built as for a static host (service elsewhere) with one German article missing."""
+    project = tmp_path_factory.mktemp("variant") / "project"
     project.mkdir()
     for name in ("mkdocs.yml", "docs", "overrides", "src"):
         source = PROJECT_DIR / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, project / name)
     (project / "docs/de/support/tracking.md").unlink()
-    build_site(project, project / "site")
-    html = (project / "site/de/support/tracking/index.html").read_text()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DEFLECT_SERVICE_URL", "https://service.example/")
+        build_site(project, project / "site")
+    return project / "site"
+
+
+def test_missing_translation_falls_back_to_english_and_says_so(variant_site):
+    html = (variant_site / "de/support/tracking/index.html").read_text()
     english_title = split_front_matter((PROJECT_DIR / "docs/en/support/tracking.md").read_text())[0]["title"]
     assert HELP_CENTER.ui["de"]["fallback"] in html
     assert f">{english_title}<" in html or english_title in html
     assert '<html lang="de"' in html
     assert "/support/new?lang=de&amp;from=support/tracking" in html
+
+
+def test_one_setting_points_the_site_at_a_service_elsewhere(variant_site):
+    html = (variant_site / "fr/support/sla/index.html").read_text()
+    assert 'href="https://service.example/support/new?lang=fr&amp;from=support/sla"' in html
+    assert 'data-endpoint="https://service.example/api/feedback"' in html
+    assert 'data-health="https://service.example/healthz"' in html
