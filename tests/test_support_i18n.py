@@ -55,3 +55,17 @@ def test_the_template_holds_every_message_of_the_code(tmp_path):
 def test_the_case_form_speaks_each_language(client, lang, words):
     page = client.get(f"/support/new/case?lang={lang}")
     assert f'<html lang="{lang}">' in page.text and words in page.text
+
+
+@pytest.mark.parametrize("lang, size, expected", [
+    ("en", 11, "11 bytes"),
+    ("fr", 11, "11 octets"),
+    ("fr", 3481, "3,4 Ko"),
+    ("de", 5 * 1024 * 1024, "5 MB"),
+    ("es", 1536, "1,5 KB"),
+])
+def test_file_sizes_are_written_in_the_customer_language(app, lang, size, expected):
+    from deflect.i18n import format_file_size
+
+    with app.test_request_context(f"/support/new?lang={lang}"):
+        assert format_file_size(size) == expected

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, request, session
-from flask_babel import Babel
+from flask_babel import Babel, format_decimal, gettext
 from werkzeug.exceptions import HTTPException
 
 babel = Babel()
@@ -41,6 +41,19 @@ def select_locale() -> str:
     )
 
 
+def format_file_size(size: int) -> str:
+    """Return a file size in the customer's language (``12 bytes``, ``3,4 Ko``).
+
+    Jinja's ``filesizeformat`` speaks English only.
+    """
+    if size < 1024:
+        return gettext("%(num)s bytes", num=format_decimal(size))
+    if size < 1024 * 1024:
+        return gettext("%(num)s KB", num=format_decimal(round(size / 1024, 1)))
+    return gettext("%(num)s MB", num=format_decimal(round(size / (1024 * 1024), 1)))
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).with_name("translations")))
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["filesize"] = format_file_size
