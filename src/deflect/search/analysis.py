@@ -103,7 +103,22 @@ def words(text: str, lang: str) -> list[str]:
     return [match.group() for match in WORD.finditer(text.lower()) if is_content_word(match.group(), stops)]
 
 
-class FormsFilter(Filter):
+class ContentWordFilter(Filter):
+    """Base of the per-language filters: keep only content words (:func:`is_content_word`)."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.stops = stop_words(lang)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.lang == self.lang
+
+    def content_tokens(self, tokens):
+        """Yield the tokens that are content words of this language."""
+        return (token for token in tokens if is_content_word(token.text, self.stops))
+
+
+class FormsFilter(ContentWordFilter):
     """Drop stop words and emit each remaining word's :func:`forms` at its position.
 
     >>> analyzer = analyzer_for("fr")
@@ -111,37 +126,18 @@ class FormsFilter(Filter):
     ['sever', 'severit', 'séver']
     """
 
-    def __init__(self, lang: str):
-        self.lang = lang
-        self.stops = stop_words(lang)
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other.lang == self.lang
-
     def __call__(self, tokens):
-        for token in tokens:
-            word = token.text
-            if not is_content_word(word, self.stops):
-                continue
-            for form in sorted(forms(word, self.lang)):
+        for token in self.content_tokens(tokens):
+            for form in sorted(forms(token.text, self.lang)):
                 token.text = form
                 yield token
 
 
-class FoldFilter(Filter):
+class FoldFilter(ContentWordFilter):
     """Fold each token (lower case, no accents): the vocabulary used for typos and compounds."""
 
-    def __init__(self, lang: str):
-        self.lang = lang
-        self.stops = stop_words(lang)
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other.lang == self.lang
-
     def __call__(self, tokens):
-        for token in tokens:
-            if not is_content_word(token.text, self.stops):
-                continue
+        for token in self.content_tokens(tokens):
             token.text = fold(token.text)
             yield token
 
