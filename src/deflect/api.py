@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from deflect.errors import DeflectError
+from deflect.helpcenter import current_help_center
 from deflect.limits import limiter
 from deflect.search import DEFAULT_LIMIT, MAX_LIMIT, SearchUnavailable, suggest
 
@@ -34,7 +35,7 @@ def suggest_arguments(args) -> tuple[str, str, int]:
     if not (raw_limit.isascii() and raw_limit.isdigit()) or not digits:
         raise DeflectError("limit must be a whole number from 1 to 20.", code="bad_limit")
     limit = MAX_LIMIT if len(digits) > 3 else min(int(digits), MAX_LIMIT)
-    help_center = current_app.extensions["deflect.help_center"]
+    help_center = current_help_center()
     lang = help_center.normalize_language(args.get("lang")) or help_center.default_language
     return query, lang, limit
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from deflect.errors import DeflectError
+from deflect.helpcenter import current_help_center
 from deflect.limits import limiter
 from deflect.store import ArticleFeedback, db
 
@@ -51,7 +52,7 @@ def site_origin() -> str | None:
     """The site's origin when it is served from elsewhere (a static host), else None."""
     if current_app.config["SERVE_SITE"]:
         return None
-    parts = urlsplit(current_app.extensions["deflect.help_center"].site_url)
+    parts = urlsplit(current_help_center().site_url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
@@ -74,7 +75,7 @@ def record():
     if request.method == "OPTIONS":
         return "", 204
     payload = request.get_json(silent=True)
-    answer = parse_feedback(payload, current_app.extensions["deflect.help_center"].languages)
+    answer = parse_feedback(payload, current_help_center().languages)
     session = db()
     session.add(ArticleFeedback(**answer))
     session.commit()

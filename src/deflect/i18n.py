@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
+from flask import Flask, request, session
 from flask_babel import Babel, format_decimal, gettext
 from werkzeug.exceptions import HTTPException
 
+from deflect.helpcenter import current_help_center
+
 babel = Babel()
-
-
-def _help_center():
-    return current_app.extensions["deflect.help_center"]
 
 
 def explicit_language() -> str | None:
@@ -26,11 +24,11 @@ def explicit_language() -> str | None:
         named = request.values.get("lang")
     except HTTPException:  # a body too large to read (413): the query string still counts
         named = request.args.get("lang")
-    return _help_center().normalize_language(named)
+    return current_help_center().normalize_language(named)
 
 
 def select_locale() -> str:
-    center = _help_center()
+    center = current_help_center()
     if not request:
         return center.default_language
     return (

@@ -28,6 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from deflect import cases, feedback, i18n, search, vocabulary
 from deflect.errors import render_error
 from deflect.forms import CaseForm, DescribeForm
+from deflect.helpcenter import current_help_center
 from deflect.limits import limiter
 from deflect.store import db
 
@@ -42,11 +43,11 @@ SUGGESTIONS = 5
 # --- plain functions the views call ---
 
 def language() -> str:
-    return str(get_locale() or vocabulary.help_center().default_language)
+    return str(get_locale() or current_help_center().default_language)
 
 
 def languages() -> dict[str, str]:
-    return dict(vocabulary.help_center().language_names)
+    return dict(current_help_center().language_names)
 
 
 def find_suggestions(query: str, lang: str) -> list[dict[str, Any]]:
@@ -80,11 +81,11 @@ def article_url(url: str) -> str | None:
         return None
     if current_app.config["SERVE_SITE"]:
         return url
-    return vocabulary.help_center().site_url.rstrip("/") + url
+    return current_help_center().site_url.rstrip("/") + url
 
 
 def site_page(article: str, lang: str) -> str:
-    return article_url(vocabulary.help_center().page_url(article, lang)) or "/"
+    return article_url(current_help_center().page_url(article, lang)) or "/"
 
 
 def start_deflection(form: DescribeForm, shown: list[dict[str, Any]]) -> None:
@@ -181,7 +182,7 @@ def render_case_form(form: CaseForm, key: str, file_errors: list[str] | None = N
 @bp.before_request
 def remember_language():
     """Keep a language the customer chose (``?lang=``, the language switch) for the next pages."""
-    if chosen := vocabulary.help_center().normalize_language(request.args.get("lang")):
+    if chosen := current_help_center().normalize_language(request.args.get("lang")):
         session["lang"] = chosen
 
 
@@ -342,7 +343,7 @@ def page_context() -> dict[str, Any]:
     if not request or not hasattr(current_app, "extensions") or "deflect.help_center" not in current_app.extensions:
         return {}
     lang = language()
-    center = vocabulary.help_center()
+    center = current_help_center()
     return {
         "lang": lang,
         "site_name": center.site_name.get(lang, ""),
@@ -359,5 +360,5 @@ def site_stylesheets() -> list[str]:
     for stem in ("main", "palette"):
         found += sorted(f"/assets/stylesheets/{p.name}" for p in root.glob(f"{stem}.*.min.css"))
     if not current_app.config["SERVE_SITE"]:
-        found = [vocabulary.help_center().site_url.rstrip("/") + path for path in found]
+        found = [current_help_center().site_url.rstrip("/") + path for path in found]
     return found

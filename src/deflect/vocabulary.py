@@ -7,10 +7,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from deflect.content import ContentError, fill_placeholders, split_front_matter
+from deflect.helpcenter import current_help_center
 from deflect.site import HelpCenter
 
 log = logging.getLogger(__name__)
@@ -34,13 +34,9 @@ SEVERITY_GUIDE = "support/severity"
 CASE_LIFECYCLE_ARTICLE = "support/case-lifecycle"
 
 
-def help_center() -> HelpCenter:
-    return current_app.extensions["deflect.help_center"]
-
-
 def products() -> list[tuple[str, object]]:
     """Return the product choices: mkdocs.yml's ``extra.products`` plus "Other / not sure"."""
-    return [(name, name) for name in help_center().products] + [(OTHER_PRODUCT, OTHER_PRODUCT_LABEL)]
+    return [(name, name) for name in current_help_center().products] + [(OTHER_PRODUCT, OTHER_PRODUCT_LABEL)]
 
 
 @dataclass(frozen=True)
@@ -61,15 +57,15 @@ class AttachmentLimits:
 
 def attachment_limits(center: HelpCenter | None = None) -> AttachmentLimits:
     """Return the attachment limits of ``extra.support`` in mkdocs.yml."""
-    support = (center or help_center()).extra.get("support", {})
+    support = (center or current_help_center()).extra.get("support", {})
     kinds = tuple(k.strip().lower().lstrip(".") for k in str(support.get("file_types", "")).split(",") if k.strip())
     return AttachmentLimits(int(support.get("max_files", 10)), int(support.get("max_file_mb", 20)), kinds)
 
 
 def hotline(lang: str) -> str | None:
     """Return the hotline number for urgent help in ``lang`` (English's if none)."""
-    numbers = help_center().extra.get("vendor", {}).get("hotline", {})
-    return numbers.get(lang) or numbers.get(help_center().default_language)
+    numbers = current_help_center().extra.get("vendor", {}).get("hotline", {})
+    return numbers.get(lang) or numbers.get(current_help_center().default_language)
 
 
 def severity_explanations(lang: str) -> dict[str, str]:
@@ -78,7 +74,7 @@ def severity_explanations(lang: str) -> dict[str, str]:
     Falls back to the English article; returns ``{}`` (no explanation lines)
     when neither has the key, so the form keeps working.
     """
-    center = help_center()
+    center = current_help_center()
     for language in dict.fromkeys((lang, center.default_language)):
         path = Path(center.docs_dir) / language / f"{SEVERITY_GUIDE}.md"
         try:

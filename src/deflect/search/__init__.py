@@ -26,6 +26,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from whoosh import index as whoosh_index
 
+from deflect.helpcenter import current_help_center
 from deflect.search import engine
 from deflect.search.index import build_generation, current_generation, prune, swap_in
 
@@ -119,7 +120,7 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[dict]:
     snippet, score, fallback. An unknown ``lang`` is searched in the default
     language. Raises :class:`SearchUnavailable` when there is no usable index.
     """
-    help_center = current_app.extensions["deflect.help_center"]
+    help_center = current_help_center()
     lang = help_center.normalize_language(lang) or help_center.default_language
     limit = max(1, min(int(limit), MAX_LIMIT))
     if not query or not query.strip():
@@ -175,7 +176,7 @@ def index_command(procs: int) -> None:
 @with_appcontext
 def suggest_command(text: str, lang: str | None, limit: int, as_json: bool) -> None:
     """Show the articles that answer TEXT."""
-    help_center = current_app.extensions["deflect.help_center"]
+    help_center = current_help_center()
     code = help_center.normalize_language(lang) if lang else help_center.default_language
     if code is None:
         raise click.UsageError(f"unknown language {lang!r}: choose one of {', '.join(help_center.languages)}")
