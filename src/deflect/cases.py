@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 import mimetypes
-import os
 import re
 import secrets
 import shutil
