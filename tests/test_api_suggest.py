@@ -76,3 +76,15 @@ def test_suggest_is_rate_limited(app_config):
     client = app.test_client()
     statuses = [client.get("/api/suggest?q=").status_code for _ in range(125)]
     assert statuses[0] == 200 and statuses[-1] == 429
+
+
+@pytest.mark.parametrize("serve_site, base", [(True, ""), (False, "https://help.example.com")])
+def test_every_link_to_an_article_points_where_the_site_lives(app_config, monkeypatch, serve_site, base):
+    """The suggest API and the form's step 2 link to the same page, in both layouts of the README."""
+    monkeypatch.setenv("DEFLECT_SITE_URL", "https://help.example.com/")
+    app = create_app({**app_config, "SERVE_SITE": serve_site})
+    client = app.test_client()
+    result = client.get("/api/suggest?q=procédure+d'escalade&lang=fr").get_json()["results"][0]
+    assert result["url"].startswith(f"{base}/fr/support/escalation/")
+    assert app.extensions["deflect.help_center"].page_url("support/escalation", "fr", "x") == (
+        f"{base}/fr/support/escalation/#x")

@@ -40,9 +40,9 @@ def test_bad_answers_get_a_clear_400(client, payload, code):
     assert answer.get_json()["error"]["code"] == code
 
 
-def test_a_site_on_another_host_may_call_it(app_config):
+def test_a_site_on_another_host_may_call_it(app_config, monkeypatch):
+    monkeypatch.setenv("DEFLECT_SITE_URL", "https://help.example.com/")
     app = create_app({**app_config, "SERVE_SITE": False})
-    object.__setattr__(app.extensions["deflect.help_center"], "site_url", "https://help.example.com/")
     upgrade_database(app)
     client = app.test_client()
     origin = {"Origin": "https://help.example.com"}

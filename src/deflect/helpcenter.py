@@ -45,7 +45,7 @@ def page(path: str):
 
 
 def init_app(app: Flask) -> None:
-    help_center = load_help_center(Path(app.config["MKDOCS_YML"]))
+    help_center = load_help_center(Path(app.config["MKDOCS_YML"]), served_here=app.config["SERVE_SITE"])
     app.extensions["deflect.help_center"] = help_center
     if not app.config["SITE_DIR"]:
         app.config["SITE_DIR"] = str(help_center.site_dir)

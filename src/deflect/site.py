@@ -27,6 +27,9 @@ class HelpCenter:
     site_dir: Path
     extra: dict[str, Any] = field(default_factory=dict)
     ui: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Where customers reach the built pages: "" when this service serves them at ``/``,
+    #: else ``site_url`` (a static host). Every link to a page or asset goes through it.
+    pages_base: str = ""
 
     @property
     def products(self) -> list[str]:
@@ -39,8 +42,13 @@ class HelpCenter:
         code = lang.strip().lower().replace("_", "-").split("-")[0]
         return code if code in self.languages else None
 
-    def page_url(self, article: str, lang: str) -> str:
-        """Return the site-relative URL of an article in a language (``/fr/support/sla/``)."""
+    def page_path(self, article: str, lang: str, anchor: str = "") -> str:
+        """Return the path of an article's page in the built site (``/fr/support/sla/#anchor``).
+
+        >>> HelpCenter(Path("."), ("en", "fr"), "en", {}, {}, "/", Path("docs"), Path("site")).page_path(
+        ...     "support/index", "fr", "scope")
+        '/fr/support/#scope'
+        """
         prefix = "" if lang == self.default_language else f"{lang}/"
         if article == "index":
             path = ""
@@ -48,11 +56,26 @@ class HelpCenter:
             path = article[: -len("index")]
         else:
             path = f"{article}/"
-        return f"/{prefix}{path}"
+        return f"/{prefix}{path}" + (f"#{anchor}" if anchor else "")
+
+    def page_url(self, article: str, lang: str, anchor: str = "") -> str:
+        """Return where a customer opens an article: the one rule for links to the help center.
+
+        Site-relative when this service serves the site, absolute on the
+        site's own host otherwise (``DEFLECT_SERVE_SITE=false``).
+        """
+        return self.pages_base + self.page_path(article, lang, anchor)
+
+    def asset_url(self, path: str) -> str:
+        """Return where a customer loads one of the built site's files (``assets/…``)."""
+        return f"{self.pages_base}/{path.lstrip('/')}"
 
 
-def load_help_center(mkdocs_yml: Path) -> HelpCenter:
-    """Read mkdocs.yml (with MkDocs' own ``!ENV`` tags) into a :class:`HelpCenter`."""
+def load_help_center(mkdocs_yml: Path, *, served_here: bool = True) -> HelpCenter:
+    """Read mkdocs.yml (with MkDocs' own ``!ENV`` tags) into a :class:`HelpCenter`.
+
+    ``served_here``: this service serves the built site at ``/`` (else it is on ``site_url``).
+    """
     mkdocs_yml = Path(mkdocs_yml)
     with mkdocs_yml.open(encoding="utf-8") as stream:
         config = yaml.load(stream, Loader=get_yaml_loader())
@@ -85,4 +108,5 @@ def load_help_center(mkdocs_yml: Path) -> HelpCenter:
         site_dir=root / config.get("site_dir", "site"),
         extra=extra,
         ui=ui,
+        pages_base="" if served_here else (config.get("site_url") or "").rstrip("/"),
     )

@@ -75,17 +75,8 @@ def find_suggestions(query: str, lang: str) -> list[dict[str, Any]]:
     return []
 
 
-def article_url(url: str) -> str | None:
-    """Return a vetted address for an article URL from the search (site-relative only)."""
-    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
-        return None
-    if current_app.config["SERVE_SITE"]:
-        return url
-    return current_help_center().site_url.rstrip("/") + url
-
-
 def site_page(article: str, lang: str) -> str:
-    return article_url(current_help_center().page_url(article, lang)) or "/"
+    return current_help_center().page_url(article, lang)
 
 
 def start_deflection(form: DescribeForm, shown: list[dict[str, Any]]) -> None:
@@ -111,7 +102,7 @@ def start_deflection(form: DescribeForm, shown: list[dict[str, Any]]) -> None:
         "key": key, "product": form.product.data, "lang": form.lang.data, "from": form.article,
         "started": datetime.now(timezone.utc).isoformat(),
         "shown": [{"rank": rank, "id": item["id"], "lang": item.get("lang", form.lang.data),
-                   "score": round(float(item.get("score") or 0.0), 4), "url": item.get("url", ""),
+                   "score": round(float(item.get("score") or 0.0), 4), "anchor": item["url"].partition("#")[2],
                    "opened": False} for rank, item in enumerate(shown, start=1)],
     }
 
@@ -212,10 +203,10 @@ def open_article(rank: int):
     """Note that the customer opened a suggested article, then send them to it."""
     record = session.get(DEFLECTION) or {}
     for shown in record.get("shown", []):
-        if shown["rank"] == rank and (target := article_url(shown.get("url", ""))):
+        if shown["rank"] == rank:
             shown["opened"] = True
             session[DEFLECTION] = record
-            return redirect(target)
+            return redirect(current_help_center().page_url(shown["id"], shown["lang"], shown.get("anchor", "")))
     abort(404)
 
 
@@ -358,7 +349,6 @@ def site_stylesheets() -> list[str]:
     root = Path(current_app.config["SITE_DIR"]) / "assets" / "stylesheets"
     found = []
     for stem in ("main", "palette"):
-        found += sorted(f"/assets/stylesheets/{p.name}" for p in root.glob(f"{stem}.*.min.css"))
-    if not current_app.config["SERVE_SITE"]:
-        found = [current_help_center().site_url.rstrip("/") + path for path in found]
+        found += sorted(current_help_center().asset_url(f"assets/stylesheets/{p.name}")
+                        for p in root.glob(f"{stem}.*.min.css"))
     return found

@@ -134,7 +134,7 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[dict]:
     results = []
     for item in found:
         anchor = item.pop("anchor")
-        item["url"] = help_center.page_url(item["id"], lang) + (f"#{anchor}" if anchor else "")
+        item["url"] = help_center.page_url(item["id"], lang, anchor)
         results.append({key: item[key] for key in ("id", "title", "url", "lang", "snippet", "score", "fallback")})
     return results
 
