@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
 def built_site(tmp_path_factory) -> Path:
     """The help center built once with ``mkdocs build --strict``."""
     site = tmp_path_factory.mktemp("site") / "site"
-    build_site(PROJECT_DIR, site)
+    build_site(PROJECT_DIR / "mkdocs.yml", site)
     return site
 
 
@@ -57,19 +57,28 @@ def _test_config(var: Path, site: Path, index: Path) -> dict:
     }
 
 
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory, built_site, built_index) -> Path:
+    """A SQLite store migrated once (Alembic); each test gets a copy (real migrations: test_store.py)."""
+    from deflect.store import engine, upgrade_database
+
+    var = tmp_path_factory.mktemp("store-template")
+    app = create_app(_test_config(var, built_site, built_index))
+    upgrade_database(app)
+    engine(app).dispose()
+    return var / "deflect.sqlite3"
+
+
 @pytest.fixture
-def app_config(tmp_path, built_site, built_index) -> dict:
-    """Settings of a test app: a private store and uploads, the shared site and index."""
+def app_config(tmp_path, built_site, built_index, store_template) -> dict:
+    """Settings of a test app: a private store (a copy of the migrated one) and uploads, the shared site and index."""
+    shutil.copyfile(store_template, tmp_path / "deflect.sqlite3")
     return _test_config(tmp_path, built_site, built_index)
 
 
 @pytest.fixture
 def app(app_config):
-    from deflect.store import upgrade_database
-
-    app = create_app(app_config)
-    upgrade_database(app)
-    yield app
+    yield create_app(app_config)
 
 
 @pytest.fixture

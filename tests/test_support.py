@@ -5,18 +5,20 @@ import gc
 import io
 import logging
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from deflect import search
-from deflect.store import Attachment, Case, DeflectionSession, session_factory
+from deflect.store import Attachment, Case, Deflection, session_factory
 
 SUGGESTIONS = [
-    {"id": "support/severity", "title": "Niveaux de gravité", "url": "/fr/support/severity/#critique",
-     "lang": "fr", "snippet": "Un problème critique empêche la tâche principale.", "score": 7.5, "fallback": False},
-    {"id": "support/sla", "title": "Délais", "url": "/fr/support/sla/", "lang": "fr",
-     "snippet": "Première réponse sous 1 heure.", "score": 3.25, "fallback": False},
+    search.Suggestion(id="support/severity", title="Niveaux de gravité", url="/fr/support/severity/#critique",
+                      lang="fr", snippet="Un problème critique empêche la tâche principale.", score=7.5,
+                      fallback=False),
+    search.Suggestion(id="support/sla", title="Délais", url="/fr/support/sla/", lang="fr",
+                      snippet="Première réponse sous 1 heure.", score=3.25, fallback=False),
 ]
 DESCRIBE = {"subject": "Publication impossible", "description": "Le rapport mensuel ne se publie plus depuis hier.",
             "product": "Lumera Reports", "lang": "fr", "from": "support/sla"}
@@ -29,7 +31,7 @@ CASE = {**DESCRIBE, "contact_name": "Camille Martin", "email": "camille@example.
 @pytest.fixture
 def suggestions(monkeypatch):
     """Search answers with two articles (unit tests only; the browser tests use the real index)."""
-    monkeypatch.setattr(search, "suggest", lambda query, lang, limit=5: [dict(s) for s in SUGGESTIONS[:limit]])
+    monkeypatch.setattr(search, "suggest", lambda query, lang, limit=5: SUGGESTIONS[:limit])
 
 
 def csrf(client, path="/support/new") -> str:
@@ -79,7 +81,7 @@ def test_suggestions_are_shown_and_a_deflection_is_recorded(app, client, suggest
     done = client.post("/support/new/solved", data={"csrf_token": csrf(client)})
     assert done.status_code == 302 and "Ravis de vous avoir aid" in client.get(done.location).text
     with session_factory(app)() as db:
-        deflection = db.scalar(select(DeflectionSession))
+        deflection = db.scalar(select(Deflection))
         assert (deflection.outcome, deflection.from_article, deflection.product) == (
             "deflected", "support/sla", "Lumera Reports")
         assert [(s.rank, s.article_id, s.score, s.opened) for s in deflection.suggestions] == [
@@ -87,11 +89,11 @@ def test_suggestions_are_shown_and_a_deflection_is_recorded(app, client, suggest
     assert stored(app, Case) == 0
 
 
-def test_starting_over_records_the_previous_session_as_abandoned(app, client, suggestions):
+def test_starting_over_records_the_previous_deflection_as_abandoned(app, client, suggestions):
     client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
     client.post("/support/new", data={**DESCRIBE, "subject": "Autre chose", "csrf_token": csrf(client)})
     with session_factory(app)() as db:
-        assert db.scalars(select(DeflectionSession.outcome)).all() == ["abandoned"]
+        assert db.scalars(select(Deflection.outcome)).all() == ["abandoned"]
 
 
 def test_without_matches_the_customer_is_told_and_goes_on(client, monkeypatch):
@@ -154,7 +156,7 @@ def test_a_case_is_recorded_with_its_attachment_and_deflection(app, client, sugg
         case = db.scalar(select(Case))
         assert case.reference == reference and private.endswith(f"/cases/{case.token}")
         assert case.technical_details == {"userAgent": "UA", "screen": "1x1"}
-        assert case.deflection_session.outcome == "case"
+        assert case.deflection.outcome == "case"
         assert [a.original_name for a in case.attachments] == ["capture.png"]
     view = client.get(private.split("localhost", 1)[1])
     assert view.status_code == 200 and reference in view.text and "capture.png" in view.text
@@ -285,7 +287,7 @@ def test_a_store_failure_keeps_everything_and_says_so(app, client, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("database down")
 
-    monkeypatch.setattr(cases, "record_case", fail)
+    monkeypatch.setattr(cases, "file_case", fail)
     token, key = case_form(client)
     answer = post_case(client, token, key, lang="en", attachments=[(io.BytesIO(b"log"), "server.log")])
     assert answer.status_code == 503
@@ -302,20 +304,32 @@ def test_critical_severity_shows_the_hotline_and_the_guide(client, app, monkeypa
     assert "+33 1 86 95 41 00" in html and "La tâche principale est impossible." in html
 
 
-def test_severity_explanations_come_from_the_guide_or_are_left_out(app, tmp_path):
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "it", "es"])
+def test_every_severity_has_its_explanation_from_the_guide(app, lang):
     from deflect import vocabulary
 
     with app.test_request_context("/"):
-        explanations = vocabulary.severity_explanations("fr")
-        assert set(explanations) <= {"general", "moderate", "critical"}
-        center = app.extensions["deflect.help_center"]
-        guide = tmp_path / "docs" / "en" / "support" / "severity.md"
-        guide.parent.mkdir(parents=True)
-        guide.write_text("---\nlevels:\n  general: No impact.\n  critical: '{{ vendor.team }} drops all.'\n---\n# S\n")
-        object.__setattr__(center, "docs_dir", tmp_path / "docs")
+        explanations = vocabulary.severity_explanations(lang)
+    assert set(explanations) == {"general", "moderate", "critical"} and all(explanations.values())
+
+
+def test_severity_explanations_fall_back_to_english_or_are_left_out(app_config, tmp_path):
+    import shutil
+
+    from deflect import create_app, vocabulary
+
+    project = tmp_path / "project"
+    guide = project / "docs" / "en" / "support" / "severity.md"
+    guide.parent.mkdir(parents=True)
+    shutil.copy(Path(app_config["PROJECT_DIR"]) / "mkdocs.yml", project)
+    guide.write_text("---\nlevels:\n  general: No impact.\n  critical: '{{ vendor.team }} drops all.'\n---\n# S\n")
+    app = create_app({**app_config, "MKDOCS_YML": str(project / "mkdocs.yml")})
+    with app.test_request_context("/"):
         assert vocabulary.severity_explanations("fr") == {
             "general": "No impact.", "critical": "Lumera Technical Support drops all."}
-        guide.write_text("# no front matter\n")
+    guide.write_text("# no front matter\n")
+    app = create_app({**app_config, "MKDOCS_YML": str(project / "mkdocs.yml")})
+    with app.test_request_context("/"):
         assert vocabulary.severity_explanations("fr") == {}
 
 

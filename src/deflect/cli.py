@@ -15,15 +15,18 @@ import tempfile
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 
 def _create_app():
     from deflect import create_app
+    from deflect.settings import SettingError
 
-    return create_app()
+    try:
+        return create_app()
+    except SettingError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
@@ -31,7 +34,7 @@ def main() -> None:
     """deflect: the help center, its deflection search and the support form."""
 
 
-def build_site(project_dir: Path, site_dir: Path) -> None:
+def build_site(mkdocs_yml: Path, site_dir: Path) -> None:
     """Run ``mkdocs build --strict`` into a fresh folder, then swap it in place of ``site_dir``.
 
     Building beside the served folder and renaming keeps a running service
@@ -41,8 +44,8 @@ def build_site(project_dir: Path, site_dir: Path) -> None:
     fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-", dir=site_dir.parent))
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean",
-               "-f", str(project_dir / "mkdocs.yml"), "-d", str(fresh)]
-    result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
+               "-f", str(mkdocs_yml), "-d", str(fresh)]
+    result = subprocess.run(command, cwd=mkdocs_yml.parent, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         shutil.rmtree(fresh, ignore_errors=True)
         problems = [line for line in result.stderr.splitlines() if not line.startswith("INFO")]
@@ -63,10 +66,9 @@ def build_command() -> None:
     """Build the help center (strict) and a new generation of the search index."""
     from deflect.search import rebuild_index
 
-    project = Path(current_app.config["PROJECT_DIR"])
     site_dir = Path(current_app.config["SITE_DIR"])
     click.echo(f"Building the help center into {site_dir} …")
-    build_site(project, site_dir)
+    build_site(Path(current_app.config["MKDOCS_YML"]), site_dir)
     click.echo("Help center built.")
     rebuild_index(current_app, echo=click.echo)
 

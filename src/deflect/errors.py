@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DeflectError)
     def handle_deflect_error(error: DeflectError):
         return render_error(error.status, error.code, error.message)
+
+    @app.errorhandler(CSRFError)
+    def handle_expired_form(_error: CSRFError):
+        return render_error(400, "form_expired", _(
+            "This form has expired or was sent from another page. "
+            "Please go back, reload the page and send it again."))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

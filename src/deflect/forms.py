@@ -1,4 +1,8 @@
-"""The support form's two forms, validated at the edge with one clear message per rule."""
+"""The support form's two forms, validated at the edge with one clear message per rule.
+
+CSRF protection (Flask-WTF) covers every form POST of the service; the JSON
+feedback endpoint, called by the help center's pages from any host, is exempt.
+"""
 from __future__ import annotations
 
 import json
@@ -6,13 +10,16 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
 from wtforms import (BooleanField, HiddenField, MultipleFileField, RadioField, SelectChoice, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from deflect import vocabulary
+from deflect.helpcenter import current_help_center
+from deflect.site import ARTICLE_ID
 
-ARTICLE_ID = re.compile(r"\A[a-z0-9][a-z0-9/_-]{0,199}\Z")
+csrf = CSRFProtect()
 #: Deliberately simple: something@domain.tld, no spaces; the analyst's reply is the real check.
 EMAIL = re.compile(r"\A[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}\Z")
 PHONE = re.compile(r"\A\+?[0-9 ()./-]{6,30}\Z")
@@ -55,10 +62,11 @@ class DescribeForm(FlaskForm):
     lang = SelectField(_l("Language"), validate_choice=False)
     from_article = HiddenField(name="from", filters=[strip])
 
-    def setup(self, languages: dict[str, str]) -> DescribeForm:
+    def setup(self) -> DescribeForm:
+        """Fill the choices from the help center: its products and its languages."""
+        self.languages = dict(current_help_center().language_names)
         self.product.choices = choices([("", _l("Choose…"))] + vocabulary.products())
-        self.lang.choices = choices(languages.items())
-        self.languages = dict(languages)
+        self.lang.choices = choices(self.languages.items())
         return self
 
     def validate_product(self, field):
@@ -74,6 +82,12 @@ class DescribeForm(FlaskForm):
         """The article the customer came from, if it looks like an article id."""
         value = self.from_article.data or ""
         return value if ARTICLE_ID.match(value) else None
+
+    def draft(self) -> dict[str, str | None]:
+        """Return what step 1 keeps for the case form: the question searched, and each field."""
+        return {"question": f"{self.subject.data}\n{self.description.data}", "subject": self.subject.data,
+                "description": self.description.data, "product": self.product.data, "lang": self.lang.data,
+                "from": self.article}
 
 
 class CaseForm(DescribeForm):
@@ -136,10 +150,10 @@ class CaseForm(DescribeForm):
         details.setdefault("userAgent", (user_agent or "")[:300])
         return details
 
-    def case_fields(self, lang: str, user_agent: str) -> dict:
+    def case_fields(self, user_agent: str) -> dict:
         """Return the validated fields as the store's :class:`~deflect.store.Case` takes them."""
         return {
-            "lang": lang,
+            "lang": self.lang.data,
             "contact_name": self.contact_name.data,
             "email": self.email.data,
             "phone": self.phone.data or None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, request, session
-from flask_babel import Babel, format_decimal, gettext
+from flask_babel import Babel, format_decimal, get_locale, gettext
 from werkzeug.exceptions import HTTPException
 
 from deflect.helpcenter import current_help_center
@@ -37,6 +37,11 @@ def select_locale() -> str:
         or request.accept_languages.best_match(center.languages)
         or center.default_language
     )
+
+
+def current_language() -> str:
+    """Return the language of this request's pages (the locale :func:`select_locale` chose)."""
+    return str(get_locale() or current_help_center().default_language)
 
 
 def format_file_size(size: int) -> str:

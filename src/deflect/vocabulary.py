@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -72,9 +73,14 @@ def severity_explanations(lang: str) -> dict[str, str]:
     """Return severity → one line from the severity guide's ``levels`` front matter.
 
     Falls back to the English article; returns ``{}`` (no explanation lines)
-    when neither has the key, so the form keeps working.
+    when neither has the key, so the form keeps working. Read once per help
+    center and language.
     """
-    center = current_help_center()
+    return _severity_explanations(current_help_center(), lang)
+
+
+@lru_cache(maxsize=64)
+def _severity_explanations(center: HelpCenter, lang: str) -> dict[str, str]:
     for language in dict.fromkeys((lang, center.default_language)):
         path = Path(center.docs_dir) / language / f"{SEVERITY_GUIDE}.md"
         try:

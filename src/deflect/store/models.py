@@ -1,5 +1,6 @@
-"""The case store's tables: cases with their events and attachments, deflection
-sessions with the suggestions they showed, and article feedback."""
+"""The case store's tables: cases with their events and attachments, deflections
+(what a customer asked and was shown before filing, or instead of filing) with
+the suggestions they showed, and article feedback."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -10,7 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 #: Status values of a case, in lifecycle order (DESIGN.md, "The case, as it will grow").
 CASE_STATUSES = ("new", "open", "pending_customer", "solved", "closed")
-#: How a deflection session ended.
+#: How a deflection ended: the customer was helped, filed a case, or started over.
 OUTCOMES = ("deflected", "case", "abandoned")
 
 
@@ -22,10 +23,10 @@ class Base(DeclarativeBase):
     pass
 
 
-class DeflectionSession(Base):
+class Deflection(Base):
     """One customer's way through the form before a case: what they asked and what they were shown."""
 
-    __tablename__ = "deflection_session"
+    __tablename__ = "deflection"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     query: Mapped[str] = mapped_column(Text)
@@ -37,23 +38,23 @@ class DeflectionSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     suggestions: Mapped[list[SuggestionShown]] = relationship(
-        back_populates="session", order_by="SuggestionShown.rank", cascade="all, delete-orphan")
+        back_populates="deflection", order_by="SuggestionShown.rank", cascade="all, delete-orphan")
 
 
 class SuggestionShown(Base):
-    """An article shown to the customer during a deflection session, at a rank."""
+    """An article shown to the customer during a deflection, at a rank."""
 
     __tablename__ = "suggestion_shown"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("deflection_session.id", ondelete="CASCADE"), index=True)
+    deflection_id: Mapped[int] = mapped_column(ForeignKey("deflection.id", ondelete="CASCADE"), index=True)
     rank: Mapped[int] = mapped_column(Integer)
     article_id: Mapped[str] = mapped_column(String(200))
     lang: Mapped[str] = mapped_column(String(8))
     score: Mapped[float] = mapped_column(Float, default=0.0)
     opened: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    session: Mapped[DeflectionSession] = relationship(back_populates="suggestions")
+    deflection: Mapped[Deflection] = relationship(back_populates="suggestions")
 
 
 class Case(Base):
@@ -81,14 +82,14 @@ class Case(Base):
     actual: Mapped[str | None] = mapped_column(Text)
     supporting_info: Mapped[str | None] = mapped_column(Text)
     technical_details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
-    deflection_session_id: Mapped[int | None] = mapped_column(ForeignKey("deflection_session.id"))
+    deflection_id: Mapped[int | None] = mapped_column(ForeignKey("deflection.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="case", order_by="Attachment.id", cascade="all, delete-orphan")
-    deflection_session: Mapped[DeflectionSession | None] = relationship()
+    deflection: Mapped[Deflection | None] = relationship()
 
 
 class CaseEvent(Base):
