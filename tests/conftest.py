@@ -186,3 +186,51 @@ def store_url(request, tmp_path):
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_store(store_template) -> str:
+    """A PostgreSQL schema migrated once for the run (Alembic); tests empty it (see ``app_on_each_store``)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    from deflect.store import engine, upgrade_database
+
+    base = postgres_url()
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"no PostgreSQL server reachable at {base} ({exc.orig.__class__.__name__})")
+    separator = "&" if "?" in base else "?"
+    url = f"{base}{separator}options=-csearch_path%3D{schema}"
+    app = create_app({**_test_config(store_template.parent, Path("."), Path(".")), "DATABASE_URL": url})
+    upgrade_database(app)
+    engine(app).dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app_on_each_store(request, app_config):
+    """The app on SQLite (a fresh copy) and on PostgreSQL (the run's schema, emptied), in an app context."""
+    from sqlalchemy import text
+
+    from deflect.store import Base, engine
+
+    config = dict(app_config)
+    if request.param == "postgresql":
+        config["DATABASE_URL"] = request.getfixturevalue("postgres_store")
+    app = create_app(config)
+    if request.param == "postgresql":
+        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        with engine(app).begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    with app.app_context():
+        yield app
+    engine(app).dispose()

@@ -70,7 +70,7 @@ def test_case_attachments_and_deflection_are_recorded_together(store_app, upload
     kept = Staging(uploads, new_submission_key())
     staged = stage(kept)
     with session_factory(store_app)() as db:
-        case, created = cases.file_case(db, kept, FIELDS, deflection=deflection(uploads, kept.key), actor="customer:camille@example.com")
+        case, created = cases.file_case(db, kept, FIELDS, deflection=deflection(uploads, kept.key))
         assert created
         assert cases.REFERENCE.match(case.reference)
         assert len(case.token) >= 43
@@ -94,8 +94,8 @@ def test_case_attachments_and_deflection_are_recorded_together(store_app, upload
 def test_a_resent_submission_records_one_case(store_app, uploads):
     kept = Staging(uploads, new_submission_key())
     with session_factory(store_app)() as db:
-        first, created = cases.file_case(db, kept, FIELDS, deflection=None, actor="c")
-        again, created_again = cases.file_case(db, kept, FIELDS, deflection=None, actor="c")
+        first, created = cases.file_case(db, kept, FIELDS, deflection=None)
+        again, created_again = cases.file_case(db, kept, FIELDS, deflection=None)
         assert created and not created_again and again.id == first.id
         assert count(db, Case) == 1
 
@@ -103,14 +103,14 @@ def test_a_resent_submission_records_one_case(store_app, uploads):
 def test_a_double_click_race_records_one_case_and_no_orphan(store_app, uploads, monkeypatch):
     kept = Staging(uploads, new_submission_key())
     with session_factory(store_app)() as db:
-        first, _ = cases.file_case(db, kept, FIELDS, deflection=None, actor="c")
+        first, _ = cases.file_case(db, kept, FIELDS, deflection=None)
     stage(kept)  # the second click arrives with a file, before it can see the first case
     lookups = iter([None])
     real_lookup = cases.case_by_submission_key
     monkeypatch.setattr(cases, "case_by_submission_key",
                         lambda db, key: next(lookups, None) or real_lookup(db, key))
     with session_factory(store_app)() as db:
-        again, created = cases.file_case(db, kept, FIELDS, deflection=deflection(uploads, kept.key), actor="c")
+        again, created = cases.file_case(db, kept, FIELDS, deflection=deflection(uploads, kept.key))
         assert not created and again.id == first.id
         assert count(db, Case) == 1 and count(db, Attachment) == 0 and count(db, Deflection) == 0
     assert not files_under(uploads / "files")
@@ -126,7 +126,7 @@ def test_a_failure_after_the_files_are_written_leaves_no_case_and_no_orphan(stor
 
         monkeypatch.setattr(db, "commit", fail_commit)
         with pytest.raises(RuntimeError, match="injected"):
-            cases.file_case(db, kept, FIELDS, deflection=deflection(uploads, kept.key), actor="c")
+            cases.file_case(db, kept, FIELDS, deflection=deflection(uploads, kept.key))
     with session_factory(store_app)() as db:
         for model in (Case, CaseEvent, Attachment, Deflection, SuggestionShown):
             assert count(db, model) == 0, model.__name__
@@ -134,16 +134,16 @@ def test_a_failure_after_the_files_are_written_leaves_no_case_and_no_orphan(stor
     # Nothing the customer chose is lost: the staged file waits for the next try.
     assert [f.original_name for f in kept.files()] == ["server.log"]
     with session_factory(store_app)() as db:
-        case, created = cases.file_case(db, kept, FIELDS, deflection=None, actor="c")
+        case, created = cases.file_case(db, kept, FIELDS, deflection=None)
         assert created and len(case.attachments) == 1
 
 
 def test_reference_collisions_are_retried(store_app, uploads, monkeypatch):
     with session_factory(store_app)() as db:
-        first, _ = cases.file_case(db, Staging(uploads, new_submission_key()), FIELDS, deflection=None, actor="c")
+        first, _ = cases.file_case(db, Staging(uploads, new_submission_key()), FIELDS, deflection=None)
         proposals = iter([first.reference, first.reference, "CS-ABCDEF"])
         monkeypatch.setattr(cases, "new_reference", lambda: next(proposals))
-        second, _ = cases.file_case(db, Staging(uploads, new_submission_key()), FIELDS, deflection=None, actor="c")
+        second, _ = cases.file_case(db, Staging(uploads, new_submission_key()), FIELDS, deflection=None)
         assert second.reference == "CS-ABCDEF"
 
 

@@ -21,7 +21,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     variable or a value of the wrong type.
     """
     from deflect import (api, case_pages, cli, errors, feedback, forms, helpcenter, i18n, limits, search,
-                         staging, store, support, vocabulary)
+                         staging, store, support, sweep, vocabulary)
+    from deflect.mail import inbox, outbox
 
     app = Flask(__name__)
     settings.configure(app.config, os.environ, test_config)
@@ -43,6 +44,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     store.init_app(app)
     search.init_app(app)
     staging.init_app(app)
+    outbox.init_app(app)                       # deflect worker: delivers the e-mail outbox
+    sweep.init_app(app)                        # deflect sweep: the lifecycle's timed rules
+    inbox.init_app(app)                        # deflect mail-in: a customer's e-mailed reply
 
     # Blueprints, one per noun.
     app.register_blueprint(api.bp)             # /api/suggest

@@ -6,10 +6,12 @@ The views call these plain functions with the store's ``db`` and the form's
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import secrets
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from deflect import lifecycle
 from deflect.deflection import CurrentDeflection
-from deflect.staging import Staging
+from deflect.staging import StagedFile, Staging
 from deflect.store import Attachment, Case, CaseEvent
 
 log = logging.getLogger(__name__)
@@ -63,57 +66,94 @@ def attachment_path(upload_dir: Path, stored_name: str) -> Path:
     return Path(upload_dir) / "files" / stored_name
 
 
+class NewFiles:
+    """Files about to join a case: copied into place first, removed again if the change does not commit.
+
+    The rows it makes go to :func:`file_case` or :func:`deflect.lifecycle.act`;
+    call :meth:`undo` when that raises, so no file is left without its row.
+    """
+
+    def __init__(self, upload_dir: Path):
+        self.upload_dir = Path(upload_dir)
+        self.rows: list[Attachment] = []
+        self.written: list[Path] = []
+
+    def _target(self) -> tuple[str, Path]:
+        stored_name = secrets.token_hex(16)
+        target = attachment_path(self.upload_dir, stored_name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return stored_name, target
+
+    def _row(self, stored_name: str, name: str, content_type: str, size: int, sha256: str) -> Attachment:
+        row = Attachment(original_name=name, stored_name=stored_name, content_type=content_type, size=size,
+                         sha256=sha256)
+        self.rows.append(row)
+        return row
+
+    def add_staged(self, kept: Staging, item: StagedFile) -> Attachment:
+        """Copy a staged file into place."""
+        stored_name, target = self._target()
+        shutil.copyfile(kept.path(item), target)
+        self.written.append(target)
+        return self._row(stored_name, item.original_name, item.content_type, item.size, item.sha256)
+
+    def add_bytes(self, name: str, content_type: str, content: bytes) -> Attachment:
+        """Write a file received whole (an e-mail's attachment)."""
+        stored_name, target = self._target()
+        target.write_bytes(content)
+        self.written.append(target)
+        return self._row(stored_name, name, content_type, len(content), hashlib.sha256(content).hexdigest())
+
+    def undo(self) -> None:
+        for path in self.written:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                log.exception("could not remove %s after a failed change", path)
+        self.written.clear()
+
+
 def file_case(db: Session, staging: Staging, fields: dict[str, Any], *,
-              deflection: CurrentDeflection | None, actor: str) -> tuple[Case, bool]:
-    """Store the case, its staged attachments and its deflection in one transaction.
+              deflection: CurrentDeflection | None, now: datetime | None = None) -> tuple[Case, bool]:
+    """Store the case, its staged attachments, its deflection and its first e-mails in one transaction.
 
     Returns ``(case, created)``; a resent form (same submission key) returns
     the case already filed with ``created`` False. Files are copied into
     place first; on any failure they are deleted and the transaction rolled
     back, and the staged files stay where they were, so nothing is lost.
+    The lifecycle starts in the same transaction (:func:`deflect.lifecycle.on_filed`):
+    the acknowledgement, and the on-call alert of a critical case, are queued with the case.
     """
+    now = now or datetime.now(timezone.utc)
     existing = case_by_submission_key(db, staging.key)
     if existing is not None:
         return existing, False
     staged = staging.files()
-    written: list[Path] = []
+    files = NewFiles(staging.upload_dir)
     try:
         case = Case(reference=unused_reference(db), token=secrets.token_urlsafe(32),
-                    submission_key=staging.key, status="new", **fields)
+                    submission_key=staging.key, status="new", created_at=now, **fields)
         if deflection is not None:
             case.deflection = deflection.as_row("case")
-        case.events.append(CaseEvent(type="created", actor=actor, data={
-            "status": "new", "severity": fields["severity"], "attachments": len(staged)}))
+        case.events.append(CaseEvent(type="created", at=now, actor_kind="customer", actor=fields["email"],
+                                     to_status="new", data={"severity": fields["severity"],
+                                                            "attachments": len(staged)}))
         for item in staged:
-            stored_name = secrets.token_hex(16)
-            target = attachment_path(staging.upload_dir, stored_name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(staging.path(item), target)
-            written.append(target)
-            case.attachments.append(Attachment(
-                original_name=item.original_name, stored_name=stored_name,
-                content_type=item.content_type, size=item.size, sha256=item.sha256))
+            case.attachments.append(files.add_staged(staging, item))
         db.add(case)
         db.flush()
+        lifecycle.on_filed(db, case, now)
         db.commit()
     except IntegrityError:
         db.rollback()
-        _delete(written)
+        files.undo()
         existing = case_by_submission_key(db, staging.key)
         if existing is None:
             raise
         return existing, False  # a double click won the race: one case, not two
     except BaseException:
         db.rollback()
-        _delete(written)
+        files.undo()
         raise
     staging.discard()
     return case, True
-
-
-def _delete(paths: list[Path]) -> None:
-    for path in paths:
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            log.exception("could not remove %s after a failed case", path)

@@ -90,6 +90,17 @@ class DescribeForm(FlaskForm):
                 "from": self.article}
 
 
+class LostLinkForm(FlaskForm):
+    """"I lost my link": the address the case links are sent to."""
+
+    class Meta:
+        locales = False
+
+    email = StringField(_l("E-mail"), filters=[strip], validators=[
+        required(_l("Please give the e-mail address of your case.")), at_most(254),
+        Regexp(EMAIL, message=_l("This does not look like an e-mail address (name@example.com)."))])
+
+
 class CaseForm(DescribeForm):
     """Step 3: the case with the recommended fields."""
 

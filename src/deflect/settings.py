@@ -49,6 +49,13 @@ def to_text(raw: str) -> str:
     return raw
 
 
+def to_choice(raw: str, choices: tuple[str, ...]) -> str:
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ValueError(f"expected one of {', '.join(choices)}")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its default, what it is, and how its environment value is read."""
@@ -81,6 +88,17 @@ SETTINGS: dict[str, Setting] = {
     "SERVE_SITE": Setting(True, "serve the built help center at / (off when a static host serves it)", to_bool),
     "SUGGEST_TIMEOUT_S": Setting(2.0, "how long the form waits for suggestions before going on without them",
                                  to_float),
+    "PUBLIC_URL": Setting("http://127.0.0.1:8000", "the service's public address: every link that leaves it "
+                          "(e-mails, the private link shown on confirmation) starts with it"),
+    "SMTP_HOST": Setting("", "the mail server; empty: e-mails are written to the log (a laptop)"),
+    "SMTP_PORT": Setting(587, "the mail server's port", to_int),
+    "SMTP_TLS": Setting("starttls", "none, starttls or ssl", lambda raw: to_choice(raw, ("none", "starttls", "ssl"))),
+    "SMTP_USER": Setting("", "the mail server's user name, if it asks for one"),
+    "SMTP_PASSWORD": Setting("", "the mail server's password"),
+    "MAIL_FROM": Setting("", "sender of the service's e-mails (default: the vendor's team and e-mail in mkdocs.yml); "
+                         "customers' replies go to its address with +<case token> added"),
+    "ONCALL_EMAIL": Setting("", "who is alerted at once when a critical case is filed (empty: nobody)"),
+    "MAIL_MAX_BYTES": Setting(30 * 1024 * 1024, "the largest e-mail deflect mail-in accepts", to_int),
     "SITE_URL": Setting(None, "the help center's public address (mkdocs.yml's site_url)", reader="mkdocs.yml"),
     "SERVICE_URL": Setting(None, "where the form service answers, for a site on a static host",
                            reader="mkdocs.yml"),

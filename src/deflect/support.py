@@ -24,6 +24,7 @@ from deflect.forms import CaseForm, DescribeForm
 from deflect.helpcenter import current_help_center
 from deflect.i18n import current_language
 from deflect.limits import limiter
+from deflect.links import public_url
 from deflect.staging import AttachmentRejected, Staging
 from deflect.store import db
 
@@ -187,7 +188,7 @@ def case_form():
     try:
         case, _created = cases.file_case(
             db(), kept, form.case_fields(request.headers.get("User-Agent", "")),
-            deflection=current, actor=f"customer:{form.email.data}")
+            deflection=current)
     except Exception:
         log.exception("could not file a case")
         form.form_errors.append(_("We could not record your case just now. Nothing you typed is lost: "
@@ -210,7 +211,7 @@ def confirmation():
         return redirect(url_for("support.describe"))
     return render_template(
         "support/confirmation.html", case=case,
-        private_url=url_for("cases.case_view", token=case.token, _external=True),
+        private_url=public_url("cases.case_view", token=case.token),
         lifecycle=current_help_center().page_url(vocabulary.CASE_LIFECYCLE_ARTICLE, current_language()))
 
 
