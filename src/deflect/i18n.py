@@ -12,6 +12,7 @@ from flask_babel import Babel, format_decimal, get_locale, gettext
 from werkzeug.exceptions import HTTPException
 
 from deflect.helpcenter import current_help_center
+from deflect.vocabulary import label
 
 babel = Babel()
 
@@ -60,3 +61,4 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).with_name("translations")))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["filesize"] = format_file_size
+    app.jinja_env.globals["label"] = label

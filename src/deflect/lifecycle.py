@@ -36,6 +36,7 @@ from deflect.errors import DeflectError
 from deflect.helpcenter import current_help_center
 from deflect.sla import ServicePolicy, policy_of
 from deflect.store import Attachment, Case, CaseEvent, Staff
+from deflect.vocabulary import label
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +136,6 @@ TRANSITIONS: tuple[Transition, ...] = (
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 #: Actions that count as support's public answer (the first one is the initial response).
 SUPPORT_ANSWERS = frozenset({"reply", "request_information", "propose_solution", "reopen"})
-#: Status names, for messages (the labels customers read come from the vocabulary).
-STATUS_NAMES = {NEW: _l("New"), OPEN: _l("Open"), PENDING: _l("Pending customer"), SOLVED: _l("Solved"),
-                CLOSED: _l("Closed")}
 
 
 class LifecycleError(DeflectError):
@@ -147,7 +145,7 @@ class LifecycleError(DeflectError):
 class IllegalTransition(LifecycleError):
     def __init__(self, action: str, state: str, message: str | None = None):
         super().__init__(message or str(_l("“%(action)s” is not possible while the case is %(state)s.",
-                                           action=action, state=STATUS_NAMES.get(state, state))),
+                                           action=action, state=label("status", state))),
                          status=409, code="illegal_transition")
         self.action, self.state = action, state
 

@@ -28,6 +28,42 @@ SEVERITIES: dict[str, object] = {
     "moderate": _l("Moderate issue"),
     "critical": _l("Critical issue"),
 }
+#: The labels pages and e-mails show for the lifecycle's words (status, escalation, actions, survey).
+#: Read them through :func:`label`, the one way in: they move to vocabulary/labels.yml, shared with
+#: the articles, without their callers changing.
+LABELS: dict[str, dict[str, object]] = {
+    "severity": SEVERITIES,
+    "request_type": REQUEST_TYPES,
+    "status": {"new": _l("New"), "open": _l("Open"), "pending_customer": _l("Pending customer"),
+               "solved": _l("Solved"), "closed": _l("Closed")},
+    "escalation": {"requested": _l("Escalation requested"), "acknowledged": _l("Escalation acknowledged"),
+                   "closed": _l("Escalation closed")},
+    "action": {"reply": _l("Reply"), "add_information": _l("Add information"), "nudge": _l("Nudge"),
+               "request_escalation": _l("Escalation Request"), "accept_solution": _l("Accept the solution"),
+               "reject_solution": _l("This did not solve it"), "close_case": _l("Close my case"),
+               "my_cases": _l("My cases"), "contact_support": _l("Contact support"),
+               "send_case": _l("Send my case")},
+    "survey": {"question": _l("How easy did we make it to handle your issue?"), "lowest": _l("very difficult"),
+               "highest": _l("very easy")},
+}
+
+
+def label(group: str, key: str, lang: str | None = None) -> str:
+    """Return the label of ``key`` in ``group`` (``label("status", "solved")``), in ``lang`` or the page's.
+
+    An unknown key is shown as it is rather than failing a page.
+    """
+    from flask_babel import force_locale
+
+    found = LABELS.get(group, {}).get(key)
+    if found is None:
+        return key
+    if lang is None:
+        return str(found)
+    with force_locale(lang):
+        return str(found)
+
+
 #: The product choice for customers who do not know or whose area is not a product.
 OTHER_PRODUCT = "other"
 OTHER_PRODUCT_LABEL = _l("Other / not sure")
