@@ -177,3 +177,4 @@ def store_url(request, tmp_path):
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+from tests.smtp_server import smtp_server  # noqa: F401
