@@ -309,11 +309,7 @@ def _decode_text(part: EmailMessage) -> tuple[str, bool]:
 
 _ATTRIBUTION_VERB = r"(?:wrote|schrieb\b[^\n]{0,200}|a\s+[ée]crit|ha\s+scritto|escribi[óo])\s*:\s*\Z"
 #: "On … wrote:", "Am … schrieb …:", "Le … a écrit :", "Il … ha scritto:", "El … escribió:".
-_ATTRIBUTION_LED = re.compile(
-    r"\A\s*(?:on|am|le|il|el)\s[^\n]{1,300}?\s"
-    r"(?:wrote|schrieb\b[^\n]{0,200}|a\s+[ée]crit|ha\s+scritto|escribi[óo])\s*:\s*\Z",
-    re.IGNORECASE,
-)
+_ATTRIBUTION_LED = re.compile(rf"\A\s*(?:on|am|le|il|el)\s[^\n]{{1,300}}?\s{_ATTRIBUTION_VERB}", re.IGNORECASE)
 #: "Anna Rossi <anna@example.it> wrote:" and the like, on one line.
 _ATTRIBUTION_ANY = re.compile(rf"\A\s*[^\n]{{1,300}}?\s{_ATTRIBUTION_VERB}", re.IGNORECASE)
 _ORIGINAL_MESSAGE = re.compile(
@@ -394,7 +390,7 @@ def _cut_history(lines: list[str]) -> list[str]:
 def _attribution_span(lines: list[str], index: int) -> int:
     """Return how many lines (1-3) the attribution starting at ``index`` takes, 0 if none starts there."""
     first = lines[index]
-    if _ATTRIBUTION_LED.match(first) or (_ATTRIBUTION_ANY.match(first) and re.search(r"[\d@]", first)):
+    if _ATTRIBUTION_ANY.match(first):  # a date or an address tells it from a sentence ending in "wrote:"
         return 1 if re.search(r"[\d@]", first) else 0
     if not re.match(r"\A\s*(?:on|am|le|il|el)\s", first, re.IGNORECASE):
         return 0
