@@ -234,3 +234,5 @@ def app_on_each_store(request, app_config):
     with app.app_context():
         yield app
     engine(app).dispose()
+
+from tests.smtp_server import smtp_server  # noqa: F401
