@@ -345,8 +345,8 @@ def _act_once(db: Session, case_id: int, transition: Transition, actor: Actor, b
     change.event = event
     db.flush()
     for attachment in attachments:
-        attachment.event = event
         case.attachments.append(attachment)
+        attachment.event = event
     _queue_mails(change)
     db.commit()
     return event

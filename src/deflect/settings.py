@@ -93,6 +93,7 @@ SETTINGS: dict[str, Setting] = {
     "SMTP_HOST": Setting("", "the mail server; empty: e-mails are written to the log (a laptop)"),
     "SMTP_PORT": Setting(587, "the mail server's port", to_int),
     "SMTP_TLS": Setting("starttls", "none, starttls or ssl", lambda raw: to_choice(raw, ("none", "starttls", "ssl"))),
+    "SMTP_TIMEOUT_S": Setting(10.0, "how long to wait for the mail server", to_float),
     "SMTP_USER": Setting("", "the mail server's user name, if it asks for one"),
     "SMTP_PASSWORD": Setting("", "the mail server's password"),
     "MAIL_FROM": Setting("", "sender of the service's e-mails (default: the vendor's team and e-mail in mkdocs.yml); "

@@ -36,7 +36,8 @@ from email.message import EmailMessage, Message
 from html.parser import HTMLParser
 from typing import NamedTuple
 
-from deflect.cases import CONTENT_TYPES, CROCKFORD, clean_filename
+from deflect.cases import CROCKFORD
+from deflect.staging import CONTENT_TYPES, clean_filename
 
 #: The reasons a message is refused, each with what it means. Stable: logs and counters use them.
 REJECTIONS = {

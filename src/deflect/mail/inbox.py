@@ -28,6 +28,8 @@ from sqlalchemy.exc import OperationalError
 from deflect import lifecycle, vocabulary
 from deflect.cases import NewFiles
 from deflect.lifecycle import Actor, LifecycleError
+from deflect.mail.inbound import MailRejected, parse_message
+from deflect.mail.outbox import sender
 from deflect.staging import clean_filename, extension
 from deflect.store import Case, session_factory
 
@@ -47,10 +49,8 @@ class Received:
 
 def receive(app: Flask, raw: bytes) -> Received:
     """Add one e-mailed reply to its case, or refuse it with a logged reason (never raising for bad mail)."""
-    from deflect.mail.inbound import MailRejected, parse_message  # TEMP until the mail branch lands
-
     try:
-        message = parse_message(raw, max_bytes=app.config["MAIL_MAX_BYTES"])
+        message = parse_message(raw, max_bytes=app.config["MAIL_MAX_BYTES"], reply_address=sender()[1])
     except MailRejected as rejected:
         log.warning("mail-in refused (%s): %s", rejected.code, rejected)
         return Received("refused", rejected.code)

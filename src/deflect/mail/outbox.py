@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from deflect.helpcenter import current_help_center
 from deflect.links import public_url
+from deflect.mail.outbound import DeliveryFailed, compose, transport_from_settings
 from deflect.store import Case, CaseEvent, OutgoingMail, Staff, db, session_factory
 
 log = logging.getLogger(__name__)
@@ -267,8 +268,6 @@ def claim_due(session: Session, now: datetime, batch: int) -> list[tuple[int, st
 
 def deliver_due(app: Flask, *, now: datetime | None = None, batch: int = 100) -> Delivery:
     """Send the messages that are due, once each; reschedule or give up on failures."""
-    from deflect.mail.outbound import DeliveryFailed, compose, transport_from_settings
-
     now = now or datetime.now(timezone.utc)
     transport = transport_from_settings(app.config)
     done = Delivery()
