@@ -130,6 +130,7 @@ class LiveServer:
 @pytest.fixture
 def live_server(app):
     with LiveServer(app) as server:
+        app.config["PUBLIC_URL"] = server.url  # links that leave the service point at this server
         yield server
 
 

@@ -21,7 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     variable or a value of the wrong type.
     """
     from deflect import (api, case_pages, cli, errors, feedback, forms, helpcenter, i18n, limits, search,
-                         staging, store, support, sweep, vocabulary)
+                         security, staging, store, support, sweep, vocabulary)
     from deflect.mail import inbox, outbox
 
     app = Flask(__name__)
@@ -36,7 +36,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         limits_of_files.max_files * limits_of_files.max_file_bytes + 2 * 1024 * 1024)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a long case written slowly must still send
 
-    # Extensions: one error path, the form's words, CSRF, rate limits, the case store, the search index.
+    # Extensions: proxies, headers and cookies; one error path, the form's words, CSRF, rate limits,
+    # the case store, the search index.
+    security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     forms.csrf.init_app(app)
@@ -59,12 +61,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        """Answer 200 when the service can answer.
+        """Answer 200 when the service can answer, and say how its rate-limit counters are kept.
 
         Any origin may ask: the help center's pages, wherever they are hosted,
-        show their feedback control only when this answers.
+        show their feedback control only when this answers. Redis being down
+        does not stop the service (each process then counts alone), so it is
+        reported as ``degraded``, still 200.
         """
-        response = jsonify({"status": "ok"})
+        counters = limits.storage_state()
+        response = jsonify({"status": "degraded" if counters == "unreachable" else "ok", "rate_limits": counters})
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
 

@@ -18,6 +18,7 @@ from deflect.helpcenter import current_help_center
 from deflect.limits import limiter
 from deflect.site import HelpCenter
 from deflect.store import ArticleFeedback, db
+from deflect.text import clean_text
 
 bp = Blueprint("feedback", __name__, url_prefix="/api/feedback")
 MAX_REASON = 1000
@@ -50,7 +51,7 @@ class ArticleVote:
         reason = payload.get("reason")
         if reason is not None and not isinstance(reason, str):
             raise DeflectError("'reason' must be text.", code="invalid_reason")
-        reason = (reason or "").strip()
+        reason = clean_text(reason or "").strip()
         if len(reason) > MAX_REASON:
             raise DeflectError(f"'reason' must be at most {MAX_REASON} characters.", code="invalid_reason")
         return cls(article, lang, helpful, reason or None)
@@ -82,7 +83,11 @@ def vote():
     """Store one "Was this article helpful?" answer."""
     if request.method == "OPTIONS":
         return "", 204
-    answer = ArticleVote.from_json(request.get_json(silent=True), current_help_center())
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # JSON nested deeper than Python parses: not an answer
+        payload = None
+    answer = ArticleVote.from_json(payload, current_help_center())
     db().add(ArticleFeedback(**asdict(answer)))
     db().commit()
     return jsonify({"ok": True}), 201

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from deflect import vocabulary
 from deflect.helpcenter import current_help_center
 from deflect.site import ARTICLE_ID
+from deflect.text import clean_text
 
 csrf = CSRFProtect()
 #: Deliberately simple: something@domain.tld, no spaces; the analyst's reply is the real check.
@@ -34,7 +35,8 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 def strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """The filter of every text field: storable text (:func:`deflect.text.clean_text`), trimmed."""
+    return clean_text(value).strip() if isinstance(value, str) else value
 
 
 def required(message):
@@ -150,15 +152,15 @@ class CaseForm(DescribeForm):
         if not self.include_technical.data:
             return None
         details: dict[str, str] = {}
-        try:
-            reported = json.loads(self.technical.data or "{}")
-        except ValueError:
+        try:  # what our page sends is a small flat object; anything else counts as nothing
+            reported = json.loads(self.technical.data or "{}") if len(self.technical.data or "") <= 4000 else {}
+        except (ValueError, RecursionError):
             reported = {}
         if isinstance(reported, dict):
             for key in TECHNICAL_KEYS:
                 if key in reported and reported[key] not in (None, ""):
-                    details[key] = str(reported[key])[:300]
-        details.setdefault("userAgent", (user_agent or "")[:300])
+                    details[key] = clean_text(str(reported[key]))[:300]
+        details.setdefault("userAgent", clean_text(user_agent or "")[:300])
         return details
 
     def case_fields(self, user_agent: str) -> dict:

@@ -1,7 +1,8 @@
 """The form's own words through Flask-Babel, in the help center's languages.
 
-The locale is, in order: an explicit ``lang`` (query or form), the one kept in
-the session, the best ``Accept-Language`` match, the default language.
+The locale is, in order: the language prefix of a help-center address
+(``/fr/…``), an explicit ``lang`` (query or form), the one kept in the
+session, the best ``Accept-Language`` match, the default language.
 """
 from __future__ import annotations
 
@@ -28,12 +29,19 @@ def explicit_language() -> str | None:
     return current_help_center().normalize_language(named)
 
 
+def url_language() -> str | None:
+    """The language a help-center address names by its prefix (``/fr/support/…`` → ``fr``), if any."""
+    first = request.path.strip("/").split("/", 1)[0]
+    return first if first in current_help_center().languages else None
+
+
 def select_locale() -> str:
     center = current_help_center()
     if not request:
         return center.default_language
     return (
-        explicit_language()
+        url_language()
+        or explicit_language()
         or center.normalize_language(session.get("lang"))
         or request.accept_languages.best_match(center.languages)
         or center.default_language

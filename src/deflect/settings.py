@@ -90,6 +90,8 @@ SETTINGS: dict[str, Setting] = {
                                  to_float),
     "PUBLIC_URL": Setting("http://127.0.0.1:8000", "the service's public address: every link that leaves it "
                           "(e-mails, the private link shown on confirmation) starts with it"),
+    "TRUSTED_PROXIES": Setting(0, "proxy hops in front of the service whose X-Forwarded-* headers are trusted "
+                               "(1 behind one load balancer)", to_int),
     "SMTP_HOST": Setting("", "the mail server; empty: e-mails are written to the log (a laptop)"),
     "SMTP_PORT": Setting(587, "the mail server's port", to_int),
     "SMTP_TLS": Setting("starttls", "none, starttls or ssl", lambda raw: to_choice(raw, ("none", "starttls", "ssl"))),

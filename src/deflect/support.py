@@ -26,11 +26,11 @@ from deflect.i18n import current_language
 from deflect.limits import limiter
 from deflect.links import public_url
 from deflect.staging import AttachmentRejected, Staging
-from deflect.store import db
+from deflect.store import Case, db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("support", __name__)
-#: The private token of the case just filed, for the confirmation page.
+#: The id of the case just filed, for the confirmation page (never its private token: the cookie is readable).
 CONFIRMED = "confirmed_case"
 SUGGESTIONS = 5
 
@@ -199,14 +199,15 @@ def case_form():
 
 def confirm(case):
     deflection.forget()
-    session[CONFIRMED] = case.token
+    session[CONFIRMED] = case.id
     return redirect(url_for("support.confirmation"), code=303)
 
 
 @bp.get("/support/new/confirmation")
 def confirmation():
     """Step 4: the reference, what happens next, the private link."""
-    case = cases.case_by_token(db(), session.get(CONFIRMED) or "")
+    confirmed = session.get(CONFIRMED)
+    case = db().get(Case, confirmed) if isinstance(confirmed, int) else None
     if case is None:
         return redirect(url_for("support.describe"))
     return render_template(
