@@ -77,7 +77,7 @@ def build_command() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
-@click.option("--dev", is_flag=True, help="Flask's reloading development server instead of gunicorn")
+@click.option("--dev", is_flag=True, help="Flask's reloading development server instead of gunicorn (no debugger)")
 @with_appcontext
 def serve_command(host: str, port: int, workers: int, dev: bool) -> None:
     """Serve the help center, the form and the API on one port."""
@@ -89,7 +89,8 @@ def serve_command(host: str, port: int, workers: int, dev: bool) -> None:
         click.echo("The help center is not built yet: run `deflect build` (or `make serve`).", err=True)
     click.echo(f"Serving on http://{host}:{port}/ (help center at /, form at /support/new)")
     if dev:
-        app.run(host=host, port=port, debug=True)
+        # Reloads on change; never the interactive debugger, which runs code sent by any browser.
+        app.run(host=host, port=port, use_reloader=True, use_debugger=False)
         return
     run_gunicorn(host, port, workers)
 
