@@ -9,7 +9,10 @@ queues the same e-mail as any other change:
 * **auto_solve**: after the last reminder (``reminders_before_resolving``) stays unanswered as
   long again, the case is solved;
 * **send_survey**: a solved case gets the one-question survey;
-* **auto_close**: a solved case closes ``close_after_working_days`` working days after it was solved.
+* **auto_close**: a solved case closes ``close_after_working_days`` working days after it was solved;
+
+and housekeeping: the files of forms left unsent (:func:`deflect.staging.prune`)
+and what interrupted changes left behind (:func:`deflect.cases.sweep_leftovers`).
 
 Safe on several replicas at once and when run twice: a rule's condition no
 longer holds once its action is taken, the case row is locked while it is
@@ -27,7 +30,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from deflect import lifecycle, staging
+from deflect import cases, lifecycle, staging
 from deflect.lifecycle import PENDING, SOLVED, Actor, LifecycleError
 from deflect.sla import ServicePolicy
 from deflect.store import Case, session_factory
@@ -84,7 +87,9 @@ def sweep(app: Flask, now: datetime | None = None) -> SweepReport:
                     log.info("sweep skipped case %s (%s): %s", case_id, action, refused.message)
                     break
                 report.count(action)
-    staging.prune(current_app.config["UPLOAD_DIR"])
+        # Housekeeping: forms left unsent, and what interrupted changes left behind.
+        staging.prune(current_app.config["UPLOAD_DIR"])
+        cases.sweep_leftovers(db, current_app.config["UPLOAD_DIR"])
     return report
 
 
