@@ -105,6 +105,8 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", "-")
+            # As deploy/gunicorn.conf.py: a 2,000-character question exceeds gunicorn's own cap.
+            self.cfg.set("limit_request_line", 0)
 
         def load(self):
             return _create_app()
