@@ -84,6 +84,7 @@ SETTINGS: dict[str, Setting] = {
     "UPLOAD_DIR": Setting("{VAR_DIR}/uploads", "attachments, outside any served folder"),
     "DATABASE_URL": Setting("sqlite:///{VAR_DIR}/deflect.sqlite3", "SQLAlchemy URL of the case store"),
     "SECRET_KEY": Setting("", "signs sessions and CSRF tokens (default: a random key kept in VAR_DIR)"),
+    "RATELIMIT_ENABLED": Setting(True, "rate limits on (off only for load drills)", to_bool),
     "RATELIMIT_STORAGE_URI": Setting("memory://", "Flask-Limiter storage; redis://127.0.0.1:6379 in production"),
     "SERVE_SITE": Setting(True, "serve the built help center at / (off when a static host serves it)", to_bool),
     "SUGGEST_TIMEOUT_S": Setting(2.0, "how long the form waits for suggestions before going on without them",
