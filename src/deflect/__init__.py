@@ -20,8 +20,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Raises :class:`deflect.settings.SettingError` for an unknown ``DEFLECT_*``
     variable or a value of the wrong type.
     """
-    from deflect import (api, case_pages, cli, errors, feedback, forms, helpcenter, i18n, limits, search,
-                         security, staging, store, support, sweep, vocabulary)
+    from deflect import (api, case_pages, cli, errors, feedback, forms, helpcenter, i18n, limits, reports,
+                         search, security, staging, store, support, sweep, vocabulary)
     from deflect.mail import inbox, outbox
 
     app = Flask(__name__)
@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     outbox.init_app(app)                       # deflect worker: delivers the e-mail outbox
     sweep.init_app(app)                        # deflect sweep: the lifecycle's timed rules
     inbox.init_app(app)                        # deflect mail-in: a customer's e-mailed reply
+    reports.init_app(app)                      # deflect report: what the help center fails to answer
 
     # Blueprints, one per noun.
     app.register_blueprint(api.bp)             # /api/suggest
