@@ -12,11 +12,30 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+
+
+class Moment(click.ParamType):
+    """A command-line moment in ISO 8601 (``2026-11-23T09:00:00+01:00``, or a date); no zone means UTC."""
+
+    name = "moment"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 moment such as 2026-11-23T09:00:00+01:00", param, ctx)
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+MOMENT = Moment()
 
 
 def _create_app():

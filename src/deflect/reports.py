@@ -35,6 +35,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from deflect.cli import MOMENT
 from deflect.sla import ServicePolicy, policy_of
 from deflect.store import ArticleFeedback, Case, Deflection, session_factory
 
@@ -248,27 +249,19 @@ def as_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def parse_day(value: str) -> datetime:
-    try:
-        day = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date such as 2026-11-01") from exc
-    return day if day.tzinfo else day.replace(tzinfo=timezone.utc)
-
-
 @click.command("report")
-@click.option("--since", default=None, help="first day (ISO 8601; default: 30 days ago)")
-@click.option("--until", default=None, help="the day after the last (default: now)")
+@click.option("--since", default=None, type=MOMENT, help="first day (ISO 8601; default: 30 days ago)")
+@click.option("--until", default=None, type=MOMENT, help="the day after the last (default: now)")
 @click.option("--lang", default=None, help="one language (default: all)")
 @click.option("--format", "form", type=click.Choice(["csv", "json"]), default="json", show_default=True)
 @with_appcontext
-def report_command(since: str | None, until: str | None, lang: str | None, form: str) -> None:
+def report_command(since: datetime | None, until: datetime | None, lang: str | None, form: str) -> None:
     """What the help center fails to answer: the deflection funnel, questions, votes, survey, SLA."""
     help_center = current_app.extensions["deflect.help_center"]
     if lang is not None and help_center.normalize_language(lang) is None:
         raise click.UsageError(f"unknown language {lang!r}: choose one of {', '.join(help_center.languages)}")
     now = datetime.now(timezone.utc)
-    period = Period(parse_day(since) if since else now - timedelta(days=30), parse_day(until) if until else now,
+    period = Period(since or now - timedelta(days=30), until or now,
                     help_center.normalize_language(lang) if lang else None)
     if period.since >= period.until:
         raise click.UsageError("--since must come before --until")
