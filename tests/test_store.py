@@ -187,3 +187,15 @@ def test_the_sweep_removes_what_a_crash_left_and_nothing_else(store_app, uploads
         assert cases.sweep_leftovers(db, uploads) == (1, 1)
     assert named.exists() and fresh.exists() and unsent.folder.exists()
     assert not orphan.exists() and not leftover.folder.exists()
+
+
+def test_the_migrations_build_exactly_the_models(store_app):
+    """Alembic's schema and the SQLAlchemy models agree, column by column, index by index."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from deflect.store import Base
+
+    with engine(store_app).connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
