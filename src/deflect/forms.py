@@ -43,8 +43,18 @@ def required(message):
     return DataRequired(message=message)
 
 
+class AtMost(Length):
+    """A length limit checked on the server only: no ``maxlength`` attribute, so a browser never cuts a
+    pasted text silently; the form says how much is too much and keeps every word typed."""
+
+    def __init__(self, count: int):
+        super().__init__(max=count, message=_l("Please keep this under %(count)d characters.", count=count))
+        self.field_flags = {}
+        self.chars = count
+
+
 def at_most(count: int):
-    return Length(max=count, message=_l("Please keep this under %(count)d characters.", count=count))
+    return AtMost(count)
 
 
 class DescribeForm(FlaskForm):
@@ -134,6 +144,9 @@ class CaseForm(DescribeForm):
     include_technical = BooleanField(_l("Include technical details of my browser and system"))
     technical = HiddenField()
     submission_key = HiddenField()
+    #: Spam without third parties: a field people never see (a robot fills it) and when the form was shown.
+    website = StringField(filters=[strip])
+    started = HiddenField()
 
     def validate_request_type(self, field):
         if field.data not in vocabulary.REQUEST_TYPES:

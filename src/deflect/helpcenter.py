@@ -60,8 +60,11 @@ def not_found(path: str):
     others = set(current_app.create_url_adapter(request).allowed_methods(f"/{path}")) - {"GET", "HEAD", "OPTIONS"}
     if others:
         raise MethodNotAllowed(valid_methods=sorted(others | {"OPTIONS"}))
+    from deflect.errors import wants_json
     from deflect.i18n import url_language
 
+    if wants_json():  # under /api/: the API's JSON error, not a page
+        abort(404)
     prefix = url_language()
     page_404 = site_dir() / (prefix or "") / "404.html"
     if prefix == current_help_center().default_language or not page_404.is_file():

@@ -22,8 +22,8 @@ def explicit_language() -> str | None:
     """Return the declared language the request names with ``lang``, if any."""
     if not request:
         return None
-    try:
-        named = request.values.get("lang")
+    try:  # a language switched on a form page first, then the form's or the address's ``lang``
+        named = request.values.get("switch_lang") or request.values.get("lang")
     except HTTPException:  # a body too large to read (413): the query string still counts
         named = request.args.get("lang")
     return current_help_center().normalize_language(named)

@@ -89,6 +89,8 @@ SETTINGS: dict[str, Setting] = {
     "SERVE_SITE": Setting(True, "serve the built help center at / (off when a static host serves it)", to_bool),
     "SUGGEST_TIMEOUT_S": Setting(2.0, "how long the form waits for suggestions before going on without them",
                                  to_float),
+    "FORM_MIN_SECONDS": Setting(3.0, "a case form sent sooner than this after it was shown is taken for a robot's",
+                                to_float),
     "PUBLIC_URL": Setting("http://127.0.0.1:8000", "the service's public address: every link that leaves it "
                           "(e-mails, the private link shown on confirmation) starts with it"),
     "TRUSTED_PROXIES": Setting(0, "proxy hops in front of the service whose X-Forwarded-* headers are trusted "
