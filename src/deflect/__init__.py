@@ -21,7 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     variable or a value of the wrong type.
     """
     from deflect import (api, case_pages, cli, errors, feedback, forms, helpcenter, i18n, limits, reports,
-                         search, security, staging, store, support, sweep, vocabulary)
+                         search, security, staff, staging, store, support, sweep, vocabulary)
     from deflect.mail import inbox, outbox
 
     app = Flask(__name__)
@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sweep.init_app(app)                        # deflect sweep: the lifecycle's timed rules
     inbox.init_app(app)                        # deflect mail-in: a customer's e-mailed reply
     reports.init_app(app)                      # deflect report: what the help center fails to answer
+    staff.init_app(app)                        # staff sign-in sessions (Flask-Login); deflect staff add|list|…
 
     # Blueprints, one per noun.
     app.register_blueprint(api.bp)             # /api/suggest
@@ -57,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     forms.csrf.exempt(feedback.bp)
     app.register_blueprint(support.bp)         # /support/new…: describe, suggestions, case form, confirmation
     app.register_blueprint(case_pages.bp)      # /cases/<token>: the customer's private case pages
+    app.register_blueprint(staff.bp)           # /staff/: the agents' workspace (queue, cases, replies, team)
     if app.config["SERVE_SITE"]:
         app.register_blueprint(helpcenter.bp)  # / : the built help center, when one process serves all
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
 
+from deflect import deflection
 from deflect.errors import DeflectError
 from deflect.helpcenter import current_help_center
 from deflect.limits import limiter
@@ -77,6 +78,16 @@ def allow_site_origin(response):
     return response
 
 
+def deflection_shown(article: str) -> str | None:
+    """The key of the customer's deflection in progress, if it showed this article (same-origin votes only).
+
+    The case filed at the end of that deflection carries the key: the staff
+    workspace shows the agent which suggested articles the customer found unhelpful.
+    """
+    current = deflection.current()
+    return current.key if current is not None and any(s.id == article for s in current.shown) else None
+
+
 @bp.route("", methods=["POST", "OPTIONS"])
 @limiter.limit("20 per minute;200 per day", methods=["POST"])
 def vote():
@@ -88,6 +99,6 @@ def vote():
     except RecursionError:  # JSON nested deeper than Python parses: not an answer
         payload = None
     answer = ArticleVote.from_json(payload, current_help_center())
-    db().add(ArticleFeedback(**asdict(answer)))
+    db().add(ArticleFeedback(**asdict(answer), deflection_key=deflection_shown(answer.article)))
     db().commit()
     return jsonify({"ok": True}), 201

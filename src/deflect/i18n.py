@@ -1,14 +1,15 @@
 """The form's own words through Flask-Babel, in the help center's languages.
 
-The locale is, in order: the language prefix of a help-center address
-(``/fr/…``), an explicit ``lang`` (query or form), the one kept in the
-session, the best ``Accept-Language`` match, the default language.
+The locale is, in order: the language a page fixes for itself (``g.page_language``:
+the staff workspace speaks the signed-in agent's language), the language prefix
+of a help-center address (``/fr/…``), an explicit ``lang`` (query or form), the
+one kept in the session, the best ``Accept-Language`` match, the default language.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_babel import Babel, format_decimal, get_locale, gettext
 from werkzeug.exceptions import HTTPException
 
@@ -40,7 +41,8 @@ def select_locale() -> str:
     if not request:
         return center.default_language
     return (
-        url_language()
+        g.get("page_language")
+        or url_language()
         or explicit_language()
         or center.normalize_language(session.get("lang"))
         or request.accept_languages.best_match(center.languages)

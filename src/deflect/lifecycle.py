@@ -114,6 +114,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("reopen", "agent", {SOLVED}, {SOLVED: OPEN}, mails=("agent_reply",), needs_body=True),
     _t("assign", "agent", {NEW, OPEN, PENDING, SOLVED}, public=False),
     _t("change_severity", "agent", {NEW, OPEN, PENDING}, needs_body=True),
+    # An agent asks the managers for an escalation (the customer asked on the hotline, or the case needs it).
+    _t("escalate", "agent", {NEW, OPEN, PENDING, SOLVED}, notify=("escalated_by_staff",), needs_body=True,
+       public=False, guard="escalation_possible"),
     _t("acknowledge_escalation", "manager", {NEW, OPEN, PENDING, SOLVED}, mails=("escalation_acknowledged",),
        needs_body=True, guard="escalation_requested"),
     _t("close_escalation", "manager", {NEW, OPEN, PENDING, SOLVED, CLOSED}, needs_body=True,
@@ -259,7 +262,7 @@ def _effects(change: Change) -> None:
         case.last_customer_update_at = now
     if action == "nudge":
         case.last_nudge_at = now
-    if action == "request_escalation":
+    if action in ("request_escalation", "escalate"):
         case.escalation = "requested"
     elif action == "acknowledge_escalation":
         case.escalation = "acknowledged"
