@@ -207,8 +207,12 @@ def case_or_404(case_id: int) -> Case:
 
 
 def render_case(case: Case, *, posted: forms.CaseActionForm | None = None, kind: str | None = None,
-                problem: str | None = None, status: int = 200):
-    """The case page; after a refused change, with the agent's form as they sent it and why."""
+                problem: str | None = None, status: int = 200, seen_now: bool = False):
+    """The case page; after a refused change, with the agent's form as they sent it and why.
+
+    ``seen_now``: the agent now sees the case as it is (it changed under their
+    form), so the form they send again applies to this version.
+    """
     members = casework.team(db())
     built = {name: form_class(formdata=None) for name, (form_class, _action) in CASE_FORMS.items()}
     built["assign"].setup(members)
@@ -226,7 +230,8 @@ def render_case(case: Case, *, posted: forms.CaseActionForm | None = None, kind:
     if posted is not None and kind is not None:
         if isinstance(posted, forms.AssignForm):
             posted.setup(members)
-        posted.version.data = case.version  # sent again, it applies to the case as it is now
+        if seen_now:
+            posted.version.raw_data, posted.version.data = [], case.version
         built[kind] = posted
     allowed = allowed_actions(case, Actor.staff(me()))
     return render_template(
@@ -277,11 +282,12 @@ def case_action(case_id: int, kind: str):
         event = casework.perform(db(), case, action, me(), form)
     except CaseChanged as changed:
         db().rollback()
-        return render_case(db().get(Case, case_id), posted=form, kind=kind, problem=changed.message, status=409)
+        return render_case(db().get(Case, case_id), posted=form, kind=kind, problem=changed.message, status=409,
+                           seen_now=True)
     except LifecycleError as refused:
         db().rollback()
         return render_case(db().get(Case, case_id), posted=form, kind=kind, problem=refused.message,
-                           status=refused.status)
+                           status=refused.status, seen_now=True)
     log.info("staff %s (%s) did %s on case %s", me().id, me().email, event.type, case.reference)
     flash(str(DONE.get(event.type, _("Done."))), "success")
     return redirect(url_for("staff.case_view", case_id=case_id), code=303)
@@ -299,6 +305,7 @@ def attachment(case_id: int, attachment_id: int):
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
                          download_name=item.original_name, max_age=0, conditional=False)
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
