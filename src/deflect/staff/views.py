@@ -15,7 +15,8 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for)
-from flask_babel import format_datetime, format_timedelta, gettext as _
+from babel import dates
+from flask_babel import get_locale, gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -87,9 +88,20 @@ bp.after_request(keep_private)
 
 @bp.context_processor
 def workspace_context():
-    """What every workspace page shows: the member, the workspace's home, times in the member's language."""
+    """What every workspace page shows: the member, the workspace's home, times and labels in their language.
+
+    ``label`` is :func:`deflect.vocabulary.label`, remembered for the page: a
+    queue shows the same few labels fifty times.
+    """
+    known: dict[tuple, str] = {}
+
+    def remembered_label(group: str, key: str, lang: str | None = None) -> str:
+        if (group, key, lang) not in known:
+            known[group, key, lang] = vocabulary.label(group, key, lang)
+        return known[group, key, lang]
+
     return {"me": me() if current_user.is_authenticated else None, "language_names": None,
-            "site_home": url_for("staff.queue"), "time_left": time_left, "when": when,
+            "site_home": url_for("staff.queue"), "time_left": time_left, "when": when, "label": remembered_label,
             "is_manager": current_user.is_authenticated and current_user.is_manager}
 
 
@@ -104,13 +116,17 @@ def manager_only(view):
 
 def time_left(delta) -> str:
     """"3 hours left" or "overdue by 20 minutes", in the page's language."""
+    locale = get_locale()
     if delta.total_seconds() < 0:
-        return _("overdue by %(time)s", time=format_timedelta(-delta, threshold=1))
-    return _("%(time)s left", time=format_timedelta(delta, threshold=1))
+        return _("overdue by %(time)s", time=dates.format_timedelta(-delta, threshold=1, locale=locale))
+    return _("%(time)s left", time=dates.format_timedelta(delta, threshold=1, locale=locale))
 
 
 def when(moment: datetime | None) -> str:
-    return format_datetime(moment, "short") + " UTC" if moment else ""
+    """A moment in UTC, written the page language's short way."""
+    if not moment:
+        return ""
+    return dates.format_datetime(moment, "short", tzinfo=timezone.utc, locale=get_locale()) + " UTC"
 
 
 def safe_next(target: str | None) -> str:

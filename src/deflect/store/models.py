@@ -110,9 +110,10 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_queue", "status", "severity", "due_at"),
         Index("ix_case_email", "email"),
-        # The staff queue's filters (deflect.staff.queue).
+        # The staff queue's views and filters (deflect.staff.queue): counted and sorted from the index.
+        Index("ix_case_assignee_queue", "assignee_id", "status", "severity", "due_at"),
+        Index("ix_case_escalation", "escalation", "status"),
         Index("ix_case_product", "product", "status"),
-        Index("ix_case_escalation", "escalation"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -54,14 +54,17 @@ def upgrade() -> None:
         batch_op.create_index('ix_article_feedback_deflection_key', ['deflection_key'], unique=False)
 
     with op.batch_alter_table('support_case', schema=None) as batch_op:
+        batch_op.create_index('ix_case_assignee_queue', ['assignee_id', 'status', 'severity', 'due_at'],
+                              unique=False)
+        batch_op.create_index('ix_case_escalation', ['escalation', 'status'], unique=False)
         batch_op.create_index('ix_case_product', ['product', 'status'], unique=False)
-        batch_op.create_index('ix_case_escalation', ['escalation'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('support_case', schema=None) as batch_op:
-        batch_op.drop_index('ix_case_escalation')
         batch_op.drop_index('ix_case_product')
+        batch_op.drop_index('ix_case_escalation')
+        batch_op.drop_index('ix_case_assignee_queue')
     with op.batch_alter_table('article_feedback', schema=None) as batch_op:
         batch_op.drop_index('ix_article_feedback_deflection_key')
         batch_op.drop_column('deflection_key')
