@@ -60,8 +60,9 @@ def test_signing_in_opens_the_workspace_in_the_members_language(app, client):
     add_member(app, language="de")
     response = sign_in(client)
     assert response.status_code == 302 and response.headers["Location"] == "/staff/"
-    page = client.get("/staff/?lang=fr")  # the member's language wins over ?lang= and the browser's
+    page = client.get("/staff/?lang=fr", headers={"Accept-Language": "es"})  # the member's language wins
     assert page.status_code == 200 and '<html lang="de">' in page.text
+    assert "<h1>Warteschlange</h1>" in page.text and "Nicht zugewiesen" in page.text
 
 
 @pytest.mark.parametrize("email, password, setup", [

@@ -61,7 +61,7 @@ def test_an_agent_works_a_case_from_the_queue_through_triage_to_its_close(app, l
     # Triage with an article: one click puts the section's link into the message.
     agent.click('a.deflect-insert[data-article="support/sla"]')
     typed = agent.input_value("#composer textarea[name=body]")
-    assert "http://127.0.0.1:8000/fr/support/sla/" in typed
+    assert app.config["PUBLIC_URL"] + "/fr/support/sla/" in typed
     agent.fill("#composer textarea[name=body]", "Bonjour,\nqui est concerné ? Joignez le journal.\n" + typed)
     agent.click("#composer button[value=request_information]")
     assert agent.text_content("#case-status").strip() == label("status", "pending_customer")
@@ -106,6 +106,7 @@ def test_a_manager_acknowledges_an_escalation_naming_the_two_contacts(app, live_
         acknowledged = label("escalation", "acknowledged")
     assert acknowledged in manager.text_content(".deflect-case-state")
     [mail] = mails(app, "escalation_acknowledged")
-    assert mail.lang == "it" and "Maria Manager" in mail.text and "Tom Lead" in mail.text
+    assert mail.lang == "it" and "Responsabile dell'escalation: Maria Manager" in mail.text
+    assert "Referente tecnico: Tom Lead" in mail.text
     with app.app_context(), session_factory(app)() as db:
         assert db.scalar(select(Case.escalation).where(Case.id == case.id)) == "acknowledged"

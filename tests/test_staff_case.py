@@ -126,7 +126,7 @@ def test_triage_with_an_article_in_the_case_language_records_the_solution(app, c
     inserted = re.findall(r'data-insert="([^"]+)" data-article="([^"]+)"', html)
     assert inserted, "the deflection search found no article for the case"
     link, article = next((text, found) for text, found in inserted if found == "support/sla")
-    assert "http://127.0.0.1:8000/fr/support/sla/" in link  # absolute, French, to a section
+    assert app.config["PUBLIC_URL"] + "/fr/support/sla/" in link  # absolute, French, to a section
     prefilled = client.get(f"/staff/cases/{case.id}?insert={article}").text  # the same without JavaScript
     assert link.replace("&#39;", "'") in prefilled.replace("&#39;", "'")
     assert f'id="composer-article" name="article" type="hidden" value="{article}"' in prefilled
@@ -136,7 +136,7 @@ def test_triage_with_an_article_in_the_case_language_records_the_solution(app, c
     solved = load(app, Case, case.id)
     assert solved.status == "solved" and solved.solved_with_article == "support/sla"
     [mail] = mails(app, "solution_proposed")
-    assert mail.lang == "fr" and "http://127.0.0.1:8000/fr/support/sla/" in mail.text
+    assert mail.lang == "fr" and app.config["PUBLIC_URL"] + "/fr/support/sla/" in mail.text
     assert events(app, case.id)[-1].data == {"article": "support/sla"}
     # A forged article id is not recorded (the message still goes).
     customer(app, case.id, "reject_solution", body="Toujours bloqué")
@@ -194,7 +194,8 @@ def test_escalation_requested_acknowledged_by_a_manager_and_closed(app, client):
                body="Nous vous appelons à 14 h.")
     assert done.status_code == 303 and load(app, Case, case.id).escalation == "acknowledged"
     [mail] = mails(app, "escalation_acknowledged")
-    assert mail.lang == "fr" and "Maria Manager" in mail.text and "Tom Lead" in mail.text
+    assert mail.lang == "fr" and "Responsable d'escalade : Maria Manager" in mail.text
+    assert "Référent technique : Tom Lead" in mail.text  # the customer's language, not the manager's
     assert "Nous vous appelons à 14 h." in mail.text
     event = events(app, case.id)[-1]
     assert event.data == {"escalation_manager": "Maria Manager", "technical_lead": "Tom Lead"}

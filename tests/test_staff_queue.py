@@ -112,7 +112,7 @@ def test_the_queue_page_paginates_and_keeps_filters(app, client):
         file(app, NOW - timedelta(minutes=number), severity="general", subject=f"Question {number}")
     sign_in(client)
     first = client.get("/staff/?severity=general")
-    assert first.text.count('class="deflect-queue__row') == 50 and "53 cases" in first.text
+    assert first.text.count('class="deflect-queue__row') == 50 and "Cases: 53" in first.text
     assert 'href="/staff/?severity=general&amp;page=2"' in first.text
     second = client.get("/staff/?severity=general&page=2")
     assert second.text.count('class="deflect-queue__row') == 3
@@ -135,7 +135,7 @@ def test_the_queue_page_shows_time_left_overdue_and_the_escalations_to_managers(
     assert "escalations-waiting" not in page  # the banner is for managers
     manager = app.test_client()
     sign_in(manager, "maria@lumera.example")
-    assert "1 escalation request waits for a manager’s review." in manager.get("/staff/").text
+    assert "Escalation requests waiting for a manager’s review: 1" in manager.get("/staff/").text
 
 
 def test_take_assign_and_hand_over(app, client):
