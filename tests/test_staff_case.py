@@ -58,7 +58,7 @@ def test_the_case_page_shows_every_field_the_files_and_the_whole_history(app, cl
     page = client.get(f"/staff/cases/{case.id}")
     html = page.text
     for text in ("Camille Martin", "camille@example.com", "+33 1 23 45 67 89", "Acme", "dana@acme.example",
-                 "Lumera Reports", "Incident: something does not work", "Moderate issue", "Français",
+                 "Lumera Reports", "Incident: something does not work", "Moderate issue", "French",
                  "Quand je publie le rapport mensuel, erreur 500.", "Publier le rapport", "1. Ouvrir\n2. Publier",
                  "rapport 4411", "userAgent: Firefox/140", "screen: 1920x1080", "capture.png", "server.log",
                  "Case filed", "Internal note", "internal, never shown to the customer"):

@@ -15,7 +15,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for)
-from babel import dates
+from babel import Locale, UnknownLocaleError, dates
 from flask_babel import get_locale, gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -102,6 +102,7 @@ def workspace_context():
 
     return {"me": me() if current_user.is_authenticated else None, "language_names": None,
             "site_home": url_for("staff.queue"), "time_left": time_left, "when": when, "label": remembered_label,
+            "language_name": language_name,
             "is_manager": current_user.is_authenticated and current_user.is_manager}
 
 
@@ -120,6 +121,19 @@ def time_left(delta) -> str:
     if delta.total_seconds() < 0:
         return _("overdue by %(time)s", time=dates.format_timedelta(-delta, threshold=1, locale=locale))
     return _("%(time)s left", time=dates.format_timedelta(delta, threshold=1, locale=locale))
+
+
+def language_name(code: str) -> str:
+    """The name of a language in the page's language ("Französisch" on a German page).
+
+    >>> from babel import Locale
+    >>> Locale.parse("fr").get_display_name(Locale.parse("de"))
+    'Französisch'
+    """
+    try:
+        return Locale.parse(code).get_display_name(get_locale()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 def when(moment: datetime | None) -> str:
