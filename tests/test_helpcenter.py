@@ -11,11 +11,13 @@ import pytest
 
 from deflect.cli import build_site
 from deflect.content import PLACEHOLDER, article_id, split_front_matter
+from deflect.labels import LABELS_FILE, load_labels
 from deflect.site import load_help_center
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 HELP_CENTER = load_help_center(PROJECT_DIR / "mkdocs.yml")
 LANGUAGES = HELP_CENTER.languages
+LABELS = load_labels(PROJECT_DIR / LABELS_FILE, LANGUAGES)
 REQUIRED_ARTICLES = {
     "index", "support/index", "support/contact", "support/raise-a-case", "support/severity",
     "support/sla", "support/case-lifecycle", "support/escalation", "support/incidents",
@@ -179,7 +181,7 @@ def test_every_article_ends_with_contact_and_feedback_in_its_language(built_site
         html = (built_site / HELP_CENTER.page_url(article, lang).lstrip("/") / "index.html").read_text()
         assert f'/support/new?lang={lang}&amp;from={article}"' in html, (lang, article)
         assert f'data-article="{article}" data-lang="{lang}"' in html
-        assert HELP_CENTER.ui[lang]["contact_button"] in html
+        assert LABELS.get("action", "contact_support", lang) in html
         assert "deflect-fallback" not in html
 
 
@@ -188,7 +190,7 @@ def variant_site(tmp_path_factory) -> Path:
     """The help center built as for a static host (service elsewhere) with one German article missing."""
     project = tmp_path_factory.mktemp("variant") / "project"
     project.mkdir()
-    for name in ("mkdocs.yml", "docs", "overrides", "src"):
+    for name in ("mkdocs.yml", "vocabulary", "docs", "overrides", "src"):
         source = PROJECT_DIR / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, project / name)
     (project / "docs/de/support/tracking.md").unlink()
