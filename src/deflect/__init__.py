@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = settings.persistent_secret_key(Path(app.config["VAR_DIR"]))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from deflect import api, cli, errors, helpcenter, limits, search, store, support
+    from deflect import api, check, cli, errors, helpcenter, limits, search, store, support
 
     errors.init_app(app)
     limits.init_app(app)
@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     support.init_app(app)
     cli.init_app(app)
+    check.init_app(app)
 
     @app.get("/healthz")
     def healthz():

@@ -97,9 +97,7 @@ def project_folder(article: Path) -> Path | None:
 def placeholder_values(mkdocs_yml: Path | str, lang: str) -> dict[str, Any]:
     """Return what an article in ``lang`` may name: ``extra`` as that language's build sees it, and ``label``.
 
-    ``extra`` of mkdocs.yml, updated with the i18n plugin's ``extra`` for
-    ``lang`` as the plugin does it (key by key: a per-language ``vendor``
-    replaces the whole ``vendor``), plus ``label``: the labels of
+    :func:`language_extra`, plus ``label``: the labels of
     ``vocabulary/labels.yml`` (beside mkdocs.yml) in ``lang``. Read once per
     change of either file: treat the result as read-only.
     """
@@ -109,8 +107,18 @@ def placeholder_values(mkdocs_yml: Path | str, lang: str) -> dict[str, Any]:
     return _placeholder_values(path, lang, stamps)
 
 
+def language_extra(mkdocs_yml: Path | str, lang: str) -> dict[str, Any]:
+    """Return mkdocs.yml's ``extra`` as the build of ``lang`` sees it.
+
+    The i18n plugin updates ``extra`` with the language's own ``extra`` key by
+    key (a per-language ``vendor`` replaces the whole ``vendor``); so does this.
+    """
+    path = Path(mkdocs_yml).resolve()
+    return dict(_language_extra(path, lang, path.stat().st_mtime_ns)[0])
+
+
 @functools.lru_cache(maxsize=64)
-def _placeholder_values(mkdocs_yml: Path, lang: str, stamps: tuple[int, int]) -> dict[str, Any]:
+def _language_extra(mkdocs_yml: Path, lang: str, stamp: int) -> tuple[dict[str, Any], tuple[str, ...]]:
     from mkdocs.utils.yaml import get_yaml_loader
 
     with mkdocs_yml.open(encoding="utf-8") as stream:
@@ -123,6 +131,13 @@ def _placeholder_values(mkdocs_yml: Path, lang: str, stamps: tuple[int, int]) ->
                 languages.append(entry["locale"])
                 if entry["locale"] == lang:
                     values.update(entry.get("extra") or {})
+    return values, tuple(languages)
+
+
+@functools.lru_cache(maxsize=64)
+def _placeholder_values(mkdocs_yml: Path, lang: str, stamps: tuple[int, int]) -> dict[str, Any]:
+    values, languages = _language_extra(mkdocs_yml, lang, stamps[0])
+    values = dict(values)
     labels_file = mkdocs_yml.parent / LABELS_FILE
     if labels_file.is_file():
         try:
