@@ -161,6 +161,7 @@ def test_front_matter_and_labels_file_errors_name_the_place(fixture_center):
     ("Use {{ label.action.nudge }} when **{{ label.status.open }}**.", []),
     ("It is Pending customer now.", ["status.pending_customer"]),
     ("Pending customer cases wait.", []),
+    ("## Pending customer cases", []),
     ("`Pending customer`", ["status.pending_customer"]),
 ])
 def test_what_counts_as_a_hand_written_label(line, found):

@@ -1,6 +1,7 @@
 """The support form through the test client: steps, validation, kept input, idempotency."""
 from __future__ import annotations
 
+import dataclasses
 import gc
 import io
 import logging
@@ -302,20 +303,16 @@ def test_critical_severity_shows_the_hotline_and_the_guide(client, app, monkeypa
     assert "+33 1 86 95 41 00" in html and "La tâche principale est impossible." in html
 
 
-def test_severity_explanations_come_from_the_guide_or_are_left_out(app, tmp_path):
+def test_severity_explanations_come_from_the_labels_or_are_left_out(app, tmp_path):
     from deflect import vocabulary
+    from deflect.labels import LABELS_FILE, load_labels
 
     with app.test_request_context("/"):
-        explanations = vocabulary.severity_explanations("fr")
-        assert set(explanations) <= {"general", "moderate", "critical"}
         center = app.extensions["deflect.help_center"]
-        guide = tmp_path / "docs" / "en" / "support" / "severity.md"
-        guide.parent.mkdir(parents=True)
-        guide.write_text("---\nlevels:\n  general: No impact.\n  critical: '{{ vendor.team }} drops all.'\n---\n# S\n")
-        object.__setattr__(center, "docs_dir", tmp_path / "docs")
+        labels = load_labels(center.root / LABELS_FILE)
         assert vocabulary.severity_explanations("fr") == {
-            "general": "No impact.", "critical": "Lumera Technical Support drops all."}
-        guide.write_text("# no front matter\n")
+            key: labels.get("severity_line", key, "fr") for key in ("general", "moderate", "critical")}
+        app.extensions["deflect.help_center"] = dataclasses.replace(center, root=tmp_path)
         assert vocabulary.severity_explanations("fr") == {}
 
 

@@ -76,7 +76,7 @@ _MARKED = [re.compile(pattern) for pattern in (
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _TRIM = " \t\u00a0.,;:!?¡¿*_`'\"“”„«»‹›‚‘’"
 #: What may stand before a word at the start of a sentence or a list item.
-_LINE_START = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d+[.)]|\|)?\s*(?:[*_\"“„«¡¿(]\s*)*$")
+_LINE_START = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d+[.)]|\||#{1,6}|!!!\s+\w+)?\s*(?:[*_\"“„«¡¿(]\s*)*$")
 _SENTENCE_END = re.compile(r"[.!?]\s*(?:[*_\"“„«¡¿(]\s*)*$")
 
 
