@@ -84,17 +84,24 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip(_TRIM)).casefold()
 
 
-def hand_written_labels(lines: Iterable[str], labels: Mapping[str, str]) -> Iterator[tuple[int, str, str]]:
+#: Labels that are names (of a status, a severity …): found in plain text too. Buttons
+#: (``action.*``) and states (``escalation.*``) are verb phrases that prose uses as well
+#: ("you can request an escalation"), so they count only where the text marks them.
+NAME_LABELS = ("severity.", "severity_line.", "status.", "request_type.", "keyword.", "survey.question")
+
+
+def hand_written_labels(lines: Iterable[str], labels: Mapping[str, str],
+                        names: Iterable[str] | None = None) -> Iterator[tuple[int, str, str]]:
     """Yield ``(line number, label name, text)`` for each label written out by hand.
 
     ``labels``: label name (``status.open``) → its text in the article's
     language. A label counts as written by hand when, outside placeholders
     and code blocks, it is the whole text of a heading, a table cell, or a
     bold, italic, code, quoted or parenthesised span (in any case); or, for
-    labels of two words or more, when it appears as written (same case)
-    anywhere but at the start of a sentence, where ordinary prose may begin
-    with the same words ("Add information or attachments" as a heading's
-    start, "Open the case").
+    the labels in ``names`` (default: all) of two words or more, when it
+    appears as written (same case) anywhere but at the start of a sentence,
+    where ordinary prose may begin with the same words ("Pending customer
+    cases …", "Open the case").
 
     >>> labels = {"status.pending_customer": "Pending customer", "status.open": "Open"}
     >>> list(hand_written_labels(["The case is **open**.", "Open the case.",
@@ -102,7 +109,8 @@ def hand_written_labels(lines: Iterable[str], labels: Mapping[str, str]) -> Iter
     [(1, 'status.open', 'open'), (3, 'status.pending_customer', 'Pending customer')]
     """
     wanted = {_norm(text): name for name, text in labels.items()}
-    phrases = [(name, text) for name, text in labels.items() if len(text.split()) >= 2]
+    chosen = set(labels) if names is None else set(names)
+    phrases = [(name, text) for name, text in labels.items() if len(text.split()) >= 2 and name in chosen]
     fenced = False
     for number, raw in enumerate(lines, start=1):
         if raw.lstrip().startswith(("```", "~~~")):
@@ -253,7 +261,8 @@ class HelpCenterCheck:
             self.check_front_matter(article, match.group(1) if match else "")
             filled = self.check_placeholders(article, values)
             lines = body.splitlines()
-            for number, name, written in hand_written_labels(lines, labels):
+            names = [name for name in labels if name.startswith(NAME_LABELS)]
+            for number, name, written in hand_written_labels(lines, labels, names):
                 self.add(ERROR, "hand-written-label", lang, path, body_line + number - 1,
                          f"“{written}” is the label {name}: write {{{{ label.{name} }}}}")
             article.anchors = renderer.anchors(filled)
