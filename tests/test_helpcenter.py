@@ -224,7 +224,7 @@ def variant_site(tmp_path_factory) -> Path:
     (project / "docs/de/support/tracking.md").unlink()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DEFLECT_SERVICE_URL", "https://service.example/")
-        build_site(project, project / "site")
+        build_site(project / "mkdocs.yml", project / "site")
     return project / "site"
 
 

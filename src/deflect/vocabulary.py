@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -27,10 +28,45 @@ SEVERITIES: dict[str, object] = {
     "moderate": _l("Moderate issue"),
     "critical": _l("Critical issue"),
 }
+#: The labels pages and e-mails show for the lifecycle's words (status, escalation, actions, survey).
+#: Read them through :func:`label`, the one way in: they move to vocabulary/labels.yml, shared with
+#: the articles, without their callers changing.
+LABELS: dict[str, dict[str, object]] = {
+    "severity": SEVERITIES,
+    "request_type": REQUEST_TYPES,
+    "status": {"new": _l("New"), "open": _l("Open"), "pending_customer": _l("Pending customer"),
+               "solved": _l("Solved"), "closed": _l("Closed")},
+    "escalation": {"requested": _l("Escalation requested"), "acknowledged": _l("Escalation acknowledged"),
+                   "closed": _l("Escalation closed")},
+    "action": {"reply": _l("Reply"), "add_information": _l("Add information"), "nudge": _l("Nudge"),
+               "request_escalation": _l("Escalation Request"), "accept_solution": _l("Accept the solution"),
+               "reject_solution": _l("This did not solve it"), "close_case": _l("Close my case"),
+               "my_cases": _l("My cases"), "contact_support": _l("Contact support"),
+               "send_case": _l("Send my case")},
+    "survey": {"question": _l("How easy did we make it to handle your issue?"), "lowest": _l("very difficult"),
+               "highest": _l("very easy")},
+}
+
+
+def label(group: str, key: str, lang: str | None = None) -> str:
+    """Return the label of ``key`` in ``group`` (``label("status", "solved")``), in ``lang`` or the page's.
+
+    An unknown key is shown as it is rather than failing a page.
+    """
+    from flask_babel import force_locale
+
+    found = LABELS.get(group, {}).get(key)
+    if found is None:
+        return key
+    if lang is None:
+        return str(found)
+    with force_locale(lang):
+        return str(found)
+
+
 #: The product choice for customers who do not know or whose area is not a product.
 OTHER_PRODUCT = "other"
 OTHER_PRODUCT_LABEL = _l("Other / not sure")
-SEVERITY_GUIDE = "support/severity"
 CASE_LIFECYCLE_ARTICLE = "support/case-lifecycle"
 
 
@@ -72,9 +108,13 @@ def severity_explanations(lang: str) -> dict[str, str]:
     """Return severity → its one line in ``lang``, from ``vocabulary/labels.yml`` (``severity_line``).
 
     Returns ``{}`` (no explanation lines) when the labels cannot be read, so
-    the form keeps working.
+    the form keeps working. Read once per help center and language.
     """
-    center = current_help_center()
+    return _severity_explanations(current_help_center(), lang)
+
+
+@lru_cache(maxsize=64)
+def _severity_explanations(center: HelpCenter, lang: str) -> dict[str, str]:
     path = Path(center.root) / LABELS_FILE
     try:
         lines = load_labels(path).for_language(lang if lang in center.languages else center.default_language)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -30,10 +31,29 @@ from deflect.helpcenter import current_help_center
 from deflect.search import engine
 from deflect.search.index import build_generation, current_generation, prune, swap_in
 
-__all__ = ["SearchUnavailable", "init_app", "rebuild_index", "suggest"]
+__all__ = ["MAX_QUERY_CHARS", "SearchUnavailable", "Suggestion", "init_app", "rebuild_index", "suggest"]
 
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 20
+#: The longest question the API takes; longer text (a case description) is searched by its beginning.
+MAX_QUERY_CHARS = engine.MAX_QUERY_CHARS
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One suggested article, complete: where it lives, what to show, how sure the search is."""
+
+    id: str
+    title: str
+    url: str
+    lang: str
+    snippet: str
+    score: float
+    fallback: bool
+
+    def as_dict(self) -> dict:
+        """The result as ``/api/suggest`` shows it."""
+        return asdict(self)
 
 
 class SearchUnavailable(RuntimeError):
@@ -113,16 +133,14 @@ def _open_generation(index_dir: Path) -> _OpenGeneration:
         return _generations[index_dir]
 
 
-def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[dict]:
+def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestion]:
     """Return the articles that answer ``query`` in ``lang``, best first (maybe none).
 
-    Each result has the keys of ``/api/suggest``: id, title, url, lang,
-    snippet, score, fallback. An unknown ``lang`` is searched in the default
-    language. Raises :class:`SearchUnavailable` when there is no usable index.
+    ``lang`` is one of the help center's languages and ``limit`` within
+    1…:data:`MAX_LIMIT`: callers validate them at their edge. Raises
+    :class:`SearchUnavailable` when there is no usable index.
     """
     help_center = current_help_center()
-    lang = help_center.normalize_language(lang) or help_center.default_language
-    limit = max(1, min(int(limit), MAX_LIMIT))
     if not query or not query.strip():
         return []
     opened = _open_generation(Path(current_app.config["INDEX_DIR"]))
@@ -131,12 +149,9 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[dict]:
             found = engine.suggest_in(searcher, query, lang, help_center.default_language, limit)
     except (OSError, EOFError) as exc:  # the generation vanished under an old searcher
         raise SearchUnavailable(f"the search index could not be read: {exc}") from exc
-    results = []
-    for item in found:
-        anchor = item.pop("anchor")
-        item["url"] = help_center.page_url(item["id"], lang, anchor)
-        results.append({key: item[key] for key in ("id", "title", "url", "lang", "snippet", "score", "fallback")})
-    return results
+    return [Suggestion(id=item["id"], title=item["title"], url=help_center.page_url(item["id"], lang, item["anchor"]),
+                       lang=item["lang"], snippet=item["snippet"], score=item["score"], fallback=item["fallback"])
+            for item in found]
 
 
 def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int | None = None) -> Path:
@@ -185,13 +200,14 @@ def suggest_command(text: str, lang: str | None, limit: int, as_json: bool) -> N
     except SearchUnavailable as exc:
         raise click.UsageError(str(exc)) from exc
     if as_json:
-        click.echo(json.dumps({"query": text, "lang": code, "results": results}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"query": text, "lang": code, "results": [r.as_dict() for r in results]},
+                              ensure_ascii=False, indent=2))
         return
     if not results:
         click.echo("No confident suggestion.")
     for number, result in enumerate(results, 1):
-        flag = " (English)" if result["fallback"] else ""
-        click.echo(f"{number}. {result['title']}{flag}  [{result['score']}]\n   {result['url']}\n   {result['snippet']}")
+        flag = " (English)" if result.fallback else ""
+        click.echo(f"{number}. {result.title}{flag}  [{result.score}]\n   {result.url}\n   {result.snippet}")
 
 
 def init_app(app: Flask) -> None:
