@@ -95,9 +95,9 @@ def test_every_language_states_the_policy_through_placeholders(lang):
 
 
 def test_the_policy_is_what_the_articles_describe():
-    """The articles describe one reminder before a pending case is solved; change them with these numbers."""
+    """The articles describe two reminders before a pending case is solved; change them with this number."""
     policy = HELP_CENTER.extra["policy"]
-    assert policy["reminders_before_resolving"] == 1
+    assert policy["reminders_before_resolving"] == 2
     assert set(policy) == {"reminder_after_working_days", "reminders_before_resolving", "close_after_working_days",
                            "nudge_after_working_days", "nudge_every_hours", "survey_scale",
                            "escalation_review_hours"}
