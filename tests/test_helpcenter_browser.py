@@ -82,10 +82,12 @@ def not_found_page(lang: str) -> str:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_missing_page_under_each_language_prefix(live_server, page, lang):
-    """The service answers 404; the static site's own 404 page for that prefix speaks its language."""
+    """The service answers 404 with the static site's 404 page of that prefix, in its language."""
     prefix = "" if lang == HELP_CENTER.default_language else f"/{lang}"
     missing = page.goto(f"{live_server.url}{prefix}/support/no-such-article/")
     assert missing.status == 404
+    assert page.locator("html").get_attribute("lang") == lang  # the service answers with that 404 page
+    assert page.locator("article h1").inner_text().strip() == HELP_CENTER.ui[lang]["not_found_title"]
     static = page.goto(live_server.url + not_found_page(lang))
     assert static.status == 200
     assert page.locator("html").get_attribute("lang") == lang
