@@ -24,7 +24,7 @@ catalogs: $(VENV)/.installed
 # After adding or changing words of the service: new msgids into every language's .po (then translate them).
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o src/deflect/translations/messages.pot .
-	$(BIN)/pybabel update -i src/deflect/translations/messages.pot -d src/deflect/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i src/deflect/translations/messages.pot -d src/deflect/translations --no-fuzzy-matching --ignore-obsolete
 
 build: install
 	$(BIN)/deflect build

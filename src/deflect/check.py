@@ -196,7 +196,7 @@ class HelpCenterCheck:
     def __init__(self, mkdocs_yml: Path, *, git: bool = True):
         self.mkdocs_yml = Path(mkdocs_yml).resolve()
         self.project = self.mkdocs_yml.parent
-        self.center: HelpCenter = load_help_center(self.mkdocs_yml)
+        self.center: HelpCenter = load_help_center(self.mkdocs_yml, with_labels=False)
         self.git = git
         self.findings: list[Finding] = []
         self.labels: Labels | None = None
@@ -506,7 +506,7 @@ def check_command(as_json: bool) -> None:
     """Check the help center: translations, links, front matter, labels, placeholders."""
     mkdocs_yml = Path(current_app.config["MKDOCS_YML"])
     findings = check_help_center(mkdocs_yml)
-    center = load_help_center(mkdocs_yml)
+    center = load_help_center(mkdocs_yml, with_labels=False)
     errors = [f for f in findings if f.level == ERROR]
     if as_json:
         per_language = {lang: {"errors": sum(f.level == ERROR for f in findings if f.lang == lang),

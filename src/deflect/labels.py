@@ -76,6 +76,10 @@ class Labels:
                 table[(str(group), str(key))] = {lang: texts[lang].strip() for lang in wanted}
         return cls(languages=wanted or (), table=table)
 
+    def has(self, group: str, key: str) -> bool:
+        """Tell whether ``group.key`` is a label of this file."""
+        return (group, key) in self.table
+
     def get(self, group: str, key: str, lang: str) -> str:
         """Return one label in ``lang``.
 

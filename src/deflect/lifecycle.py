@@ -387,12 +387,16 @@ def mentions_escalation(text: str, keywords: Iterable[str]) -> bool:
     return any(" ".join(keyword.casefold().split()) in squashed for keyword in keywords if keyword.strip())
 
 
-def escalation_keywords(lang: str) -> list[str]:
-    """The words that ask for an escalation: English's "Escalation Request" and the case language's own."""
+def escalation_keywords() -> list[str]:
+    """The words that ask for an escalation (vocabulary/labels.yml's ``keyword.escalation_request``).
+
+    Every language's, whatever the case's language: the articles tell customers
+    that the English "Escalation Request" works everywhere, beside their own words.
+    """
+    center = current_help_center()
     words = ["Escalation Request"]
-    labels = getattr(current_help_center(), "labels", None)
-    if labels is not None:
-        words += [labels.get("keyword", "escalation_request", code) for code in dict.fromkeys(("en", lang))]
+    if center.labels is not None and center.labels.has("keyword", "escalation_request"):
+        words += [center.labels.get("keyword", "escalation_request", code) for code in center.languages]
     return list(dict.fromkeys(words))
 
 
@@ -406,7 +410,7 @@ def customer_writes(db: Session, case: Case, actor: Actor, body: str, *, attachm
     """
     events = [act(db, case, "customer_reply", actor, body=body, data={"via": via}, attachments=attachments,
                   now=now, expected_version=expected_version)]
-    if mentions_escalation(body, escalation_keywords(case.lang)) and case.escalation not in ("requested",
+    if mentions_escalation(body, escalation_keywords()) and case.escalation not in ("requested",
                                                                                              "acknowledged"):
         events.append(act(db, case, "request_escalation", actor, body=body,
                           data={"reasons": ["written"], "via": via}, now=now))

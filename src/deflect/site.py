@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 from mkdocs.utils.yaml import get_yaml_loader
 
+from deflect.labels import LABELS_FILE, Labels, load_labels
+
 #: An article id: the path under ``docs/<lang>/`` without ``.md`` (``support/escalation``).
 ARTICLE_ID = re.compile(r"\A[a-z0-9][a-z0-9/_-]{0,199}\Z")
 
@@ -36,6 +38,8 @@ class HelpCenter:
     pages_base: str = ""
     #: The ids of the articles in the default language (every language falls back to them).
     articles: frozenset[str] = frozenset()
+    #: The shared words (vocabulary/labels.yml), when the help center has them.
+    labels: Labels | None = None
 
     @property
     def products(self) -> list[str]:
@@ -86,10 +90,12 @@ class HelpCenter:
         return f"{self.pages_base}/{path.lstrip('/')}"
 
 
-def load_help_center(mkdocs_yml: Path, *, served_here: bool = True) -> HelpCenter:
+def load_help_center(mkdocs_yml: Path, *, served_here: bool = True, with_labels: bool = True) -> HelpCenter:
     """Read mkdocs.yml (with MkDocs' own ``!ENV`` tags) into a :class:`HelpCenter`.
 
     ``served_here``: this service serves the built site at ``/`` (else it is on ``site_url``).
+    ``with_labels``: read and check vocabulary/labels.yml too (a broken file stops the service, naming the
+    label; ``deflect check`` reads it itself, to report every problem with its line).
     """
     mkdocs_yml = Path(mkdocs_yml)
     with mkdocs_yml.open(encoding="utf-8") as stream:
@@ -129,4 +135,6 @@ def load_help_center(mkdocs_yml: Path, *, served_here: bool = True) -> HelpCente
         pages_base="" if served_here else (config.get("site_url") or "").rstrip("/"),
         articles=frozenset(path.relative_to(docs_dir / (default or languages[0])).with_suffix("").as_posix()
                            for path in (docs_dir / (default or languages[0])).rglob("*.md")),
+        labels=(load_labels(root / LABELS_FILE, languages)
+                if with_labels and (root / LABELS_FILE).is_file() else None),
     )

@@ -6,45 +6,21 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
 from deflect.helpcenter import current_help_center
-from deflect.labels import LABELS_FILE, LabelsError, load_labels
 from deflect.site import HelpCenter
 
 log = logging.getLogger(__name__)
 
-#: value → label, in the order the form shows them.
-REQUEST_TYPES: dict[str, object] = {
-    "incident": _l("Incident: something does not work"),
-    "question": _l("Question"),
-    "feature_request": _l("Feature request"),
-    "other": _l("Other"),
-}
-SEVERITIES: dict[str, object] = {
-    "general": _l("General question"),
-    "moderate": _l("Moderate issue"),
-    "critical": _l("Critical issue"),
-}
-#: The labels pages and e-mails show for the lifecycle's words (status, escalation, actions, survey).
-#: Read them through :func:`label`, the one way in: they move to vocabulary/labels.yml, shared with
-#: the articles, without their callers changing.
-LABELS: dict[str, dict[str, object]] = {
-    "severity": SEVERITIES,
-    "request_type": REQUEST_TYPES,
-    "status": {"new": _l("New"), "open": _l("Open"), "pending_customer": _l("Pending customer"),
-               "solved": _l("Solved"), "closed": _l("Closed")},
-    "escalation": {"requested": _l("Escalation requested"), "acknowledged": _l("Escalation acknowledged"),
-                   "closed": _l("Escalation closed")},
-    "action": {"reply": _l("Reply"), "add_information": _l("Add information"), "nudge": _l("Nudge"),
-               "request_escalation": _l("Escalation Request"), "accept_solution": _l("Accept the solution"),
-               "reject_solution": _l("This did not solve it"), "close_case": _l("Close my case"),
-               "my_cases": _l("My cases"), "contact_support": _l("Contact support"),
-               "send_case": _l("Send my case"),
-               # Support's actions (the staff workspace).
-               "note": _l("Internal note"), "request_information": _l("Request information"),
+#: The form's choices, in the order it shows them; their words are labels (vocabulary/labels.yml).
+REQUEST_TYPE_KEYS = ("incident", "question", "feature_request", "other")
+SEVERITY_KEYS = ("general", "moderate", "critical")
+#: Words only the service uses (the workspace's actions, the history's entries): gettext, not labels.yml,
+#: which holds the words the articles share with the pages.
+SERVICE_WORDS: dict[str, dict[str, object]] = {
+    "action": {"note": _l("Internal note"), "request_information": _l("Request information"),
                "propose_solution": _l("Propose a solution"), "reopen": _l("Reopen"), "take": _l("Take"),
                "assign": _l("Assign"), "change_severity": _l("Change the severity"), "escalate": _l("Escalate"),
                "acknowledge_escalation": _l("Acknowledge the escalation"),
@@ -60,25 +36,52 @@ LABELS: dict[str, dict[str, object]] = {
               "nudge": _l("Nudge"), "request_escalation": _l("Escalation Request"), "rate": _l("Survey answered"),
               "remind": _l("Reminder sent"), "auto_solve": _l("Solved by the rule"),
               "auto_close": _l("Closed automatically"), "send_survey": _l("Survey sent")},
-    "survey": {"question": _l("How easy did we make it to handle your issue?"), "lowest": _l("very difficult"),
-               "highest": _l("very easy")},
 }
 
 
 def label(group: str, key: str, lang: str | None = None) -> str:
-    """Return the label of ``key`` in ``group`` (``label("status", "solved")``), in ``lang`` or the page's.
+    """Return the word for ``key`` in ``group`` (``label("status", "solved")``), in ``lang`` or the page's.
 
-    An unknown key is shown as it is rather than failing a page.
+    The words customers meet in the articles too (statuses, severities, request
+    types, escalation states, their buttons, the survey) come from
+    vocabulary/labels.yml, the one declaration the articles' placeholders use;
+    the service's own words from its gettext catalogs. An unknown key is shown
+    as it is rather than failing a page.
     """
     from flask_babel import force_locale
 
-    found = LABELS.get(group, {}).get(key)
+    from deflect.i18n import current_language
+
+    center = current_help_center()
+    lang = lang if lang in center.languages else None
+    if center.labels is not None and center.labels.has(group, key):
+        return center.labels.get(group, key, lang or current_language())
+    found = SERVICE_WORDS.get(group, {}).get(key)
     if found is None:
         return key
     if lang is None:
         return str(found)
     with force_locale(lang):
         return str(found)
+
+
+class Label:
+    """A label read when shown (a form's choices are built before the page's language is known)."""
+
+    def __init__(self, group: str, key: str):
+        self.group, self.key = group, key
+
+    def __str__(self) -> str:
+        return label(self.group, self.key)
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(str(self)))
+
+
+REQUEST_TYPES: dict[str, Label] = {key: Label("request_type", key) for key in REQUEST_TYPE_KEYS}
+SEVERITIES: dict[str, Label] = {key: Label("severity", key) for key in SEVERITY_KEYS}
 
 
 #: The product choice for customers who do not know or whose area is not a product.
@@ -132,10 +135,8 @@ def severity_explanations(lang: str) -> dict[str, str]:
 
 @lru_cache(maxsize=64)
 def _severity_explanations(center: HelpCenter, lang: str) -> dict[str, str]:
-    path = Path(center.root) / LABELS_FILE
-    try:
-        lines = load_labels(path).for_language(lang if lang in center.languages else center.default_language)
-    except (OSError, LabelsError) as exc:
-        log.warning("labels %s unreadable: %s", path, exc)
+    if center.labels is None:
         return {}
-    return {key: lines["severity_line"][key] for key in SEVERITIES if key in lines.get("severity_line", {})}
+    lang = lang if lang in center.languages else center.default_language
+    return {key: center.labels.get("severity_line", key, lang) for key in SEVERITY_KEYS
+            if center.labels.has("severity_line", key)}
