@@ -20,7 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Raises :class:`deflect.settings.SettingError` for an unknown ``DEFLECT_*``
     variable or a value of the wrong type.
     """
-    from deflect import (api, case_pages, cli, errors, feedback, forms, helpcenter, i18n, limits, search,
+    from deflect import (api, case_pages, cli, errors, feedback, forms, helpcenter, i18n, limits, my_cases, search,
                          staging, store, support, sweep, vocabulary)
     from deflect.mail import inbox, outbox
 
@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     forms.csrf.exempt(feedback.bp)
     app.register_blueprint(support.bp)         # /support/new…: describe, suggestions, case form, confirmation
     app.register_blueprint(case_pages.bp)      # /cases/<token>: the customer's private case pages
+    app.register_blueprint(my_cases.bp)        # /my-cases: a customer's cases, after an e-mailed sign-in link
     if app.config["SERVE_SITE"]:
         app.register_blueprint(helpcenter.bp)  # / : the built help center, when one process serves all
 
