@@ -147,10 +147,13 @@ def case_view(case: Case, lang: str):
     draft = read_draft(case, request.args.get("draft"))
     if draft:
         open_form, forms[draft[0]], staged, file_errors = draft
-    now = datetime.now(timezone.utc)
+    allowed = allowed_actions(case, case_actions.customer_of(case, signed_in_email()), datetime.now(timezone.utc))
+    # A message refused because the case changed meanwhile: its form may be gone, its text stays in sight.
+    unsent = (forms[open_form].body.data if open_form and not allowed.get(case_actions.ACTIONS[open_form])
+              and "body" in forms[open_form] else None)
     return render_template(
         "cases/case.html", case=case, page_lang=lang, forms=forms, open_form=open_form, staged=staged,
-        file_errors=file_errors, allowed=allowed_actions(case, case_actions.customer_of(case, signed_in_email()), now),
+        file_errors=file_errors, allowed=allowed, unsent=unsent,
         entries=conversation.entries(case), outlook=conversation.outlook(case), nudge=conversation.nudge_rule(case),
         escalation_due=conversation.escalation_review_due(case), scale=policy().survey_scale,
         limits=vocabulary.attachment_limits(), products=dict(vocabulary.products()),
