@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 import threading
 import uuid
 from pathlib import Path
@@ -54,6 +55,7 @@ def _test_config(var: Path, site: Path, index: Path) -> dict:
         "DATABASE_URL": f"sqlite:///{var / 'deflect.sqlite3'}",
         "SECRET_KEY": "test-secret",
         "RATELIMIT_ENABLED": False,
+        "FORM_MIN_SECONDS": 0,  # tests fill forms faster than people; test_support checks the rule itself
     }
 
 
@@ -130,6 +132,7 @@ class LiveServer:
 @pytest.fixture
 def live_server(app):
     with LiveServer(app) as server:
+        app.config["PUBLIC_URL"] = server.url  # links that leave the service point at this server
         yield server
 
 
@@ -161,12 +164,9 @@ def postgres_url() -> str:
     return os.environ.get("DEFLECT_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request, tmp_path):
-    """A database URL on an empty store: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store' / 'deflect.sqlite3'}"
-        return
+@contextmanager
+def postgres_schema():
+    """A fresh schema on the test PostgreSQL server, dropped after; skips the test when no server answers."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import OperationalError
 
@@ -188,32 +188,26 @@ def store_url(request, tmp_path):
         admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    """A database URL on an empty store: a SQLite file, or a fresh PostgreSQL schema (real migrations)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store' / 'deflect.sqlite3'}"
+        return
+    with postgres_schema() as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def postgres_store(store_template) -> str:
     """A PostgreSQL schema migrated once for the run (Alembic); tests empty it (see ``app_on_each_store``)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import OperationalError
-
     from deflect.store import engine, upgrade_database
 
-    base = postgres_url()
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"no PostgreSQL server reachable at {base} ({exc.orig.__class__.__name__})")
-    separator = "&" if "?" in base else "?"
-    url = f"{base}{separator}options=-csearch_path%3D{schema}"
-    app = create_app({**_test_config(store_template.parent, Path("."), Path(".")), "DATABASE_URL": url})
-    upgrade_database(app)
-    engine(app).dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with postgres_schema() as url:
+        app = create_app({**_test_config(store_template.parent, Path("."), Path(".")), "DATABASE_URL": url})
+        upgrade_database(app)
+        engine(app).dispose()
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

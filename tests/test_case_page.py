@@ -320,6 +320,15 @@ def test_the_owner_gets_the_mails_and_a_bad_owner_address_is_refused(app, client
 
 # --- My cases ---
 
+def closed_label(client, lang: str) -> str:
+    from flask_babel import force_locale
+
+    from deflect.vocabulary import label
+
+    with client.application.test_request_context(), force_locale(lang):
+        return label("status", "closed")
+
+
 def sign_in_link(db) -> str:
     db.expire_all()
     mail = db.scalars(select(OutgoingMail).where(OutgoingMail.kind == "sign_in_link")
@@ -368,7 +377,7 @@ def test_the_sign_in_link_works_once_and_lists_contact_and_owner_cases(client, s
     listing = client.get(signed.location).text
     assert mine.reference in listing and owned.reference in listing and "Not mine" not in listing
     assert listing.index(owned.reference) < listing.index(mine.reference)  # newest first
-    assert '<html lang="fr">' in listing and "Fermé" in listing
+    assert '<html lang="fr">' in listing and closed_label(client, "fr") in listing
     open_only = client.get("/my-cases", query_string={"show": "open"}).text
     assert mine.reference in open_only and owned.reference not in open_only
     assert owned.reference in client.get("/my-cases?show=closed").text

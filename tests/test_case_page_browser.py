@@ -25,18 +25,16 @@ from deflect.sweep import sweep
 pytestmark = pytest.mark.browser
 
 AXE = Axe()
-#: What each language's pages must say at each step (the words the articles and labels use).
+#: What each language's pages must say at each step (the shared labels come from :func:`labels_in`).
 WORDS = {
-    "fr": {"new": "Nouveau", "pending": "En attente du client", "open": "Ouvert", "solved": "Résolu",
-           "closed": "Fermé", "added": "Votre message est ajouté", "reopened": "Votre cas est rouvert",
+    "fr": {"added": "Votre message est ajouté", "reopened": "Votre cas est rouvert",
            "thanks": "Merci pour votre réponse", "accepted": "la solution est acceptée",
            "nudged": "l'analyste sait que vous attendez", "available": "Disponible à partir du",
-           "escalated": "Escalade demandée", "sent": "nous venons de lui envoyer un lien", "used": "a expiré"},
-    "de": {"new": "Neu", "pending": "Wartet auf Kunden", "open": "Offen", "solved": "Gelöst",
-           "closed": "Geschlossen", "added": "Ihre Nachricht wurde dem Fall hinzugefügt",
+           "sent": "nous venons de lui envoyer un lien", "used": "a expiré"},
+    "de": {"added": "Ihre Nachricht wurde dem Fall hinzugefügt",
            "reopened": "Ihr Fall ist wieder offen", "thanks": "Vielen Dank für Ihre Antwort",
            "accepted": "Die Lösung ist angenommen", "nudged": "dass Sie auf Neuigkeiten warten",
-           "available": "Verfügbar ab", "escalated": "Eskalation angefordert",
+           "available": "Verfügbar ab",
            "sent": "haben wir ihr soeben einen Anmeldelink gesendet", "used": "abgelaufen"},
 }
 DESCRIBE = {
@@ -110,13 +108,27 @@ def last_mail(app, kind: str) -> OutgoingMail:
         return db.scalars(select(OutgoingMail).where(OutgoingMail.kind == kind).order_by(OutgoingMail.id.desc())).first()
 
 
+def labels_in(app, lang: str) -> dict[str, str]:
+    """The shared labels the pages show, in ``lang`` (statuses and the escalation state)."""
+    from flask_babel import force_locale
+
+    from deflect.vocabulary import label
+
+    with app.test_request_context(), force_locale(lang):
+        found = {key: label("status", status) for key, status in (
+            ("new", "new"), ("pending", "pending_customer"), ("open", "open"), ("solved", "solved"),
+            ("closed", "closed"))}
+        found["escalated"] = label("escalation", "requested")
+        return found
+
+
 def status_of(page) -> str:
     return page.inner_text("#case-status")
 
 
 @pytest.mark.parametrize(("lang", "js"), [("fr", True), ("de", False)], ids=["fr-js", "de-nojs"])
 def test_a_case_from_filing_to_the_survey(app, live_server, browser_for, tmp_path, lang, js):
-    words = WORDS[lang]
+    words = {**WORDS[lang], **labels_in(app, lang)}
     page = browser_for(js)
     subject, description = DESCRIBE[lang]
     page.goto(f"{live_server.url}/support/new?lang={lang}")
@@ -219,7 +231,7 @@ def file_case(app, lang: str, now: datetime) -> Case:
 
 @pytest.mark.parametrize(("lang", "js"), [("de", True), ("fr", False)], ids=["de-js", "fr-nojs"])
 def test_nudge_escalation_and_my_cases(app, live_server, browser_for, lang, js):
-    words = WORDS[lang]
+    words = {**WORDS[lang], **labels_in(app, lang)}
     page = browser_for(js)
     case = file_case(app, lang, datetime.now(timezone.utc) - timedelta(days=8))
     page.goto(f"{live_server.url}/cases/{case.token}")

@@ -26,7 +26,7 @@ def test_french_customer_is_deflected_by_an_article(app, live_server, page):
     page.fill("#subject", "Comment escalader un cas")
     page.fill("#description", "Mon cas n'avance pas, comment escalader un cas auprès du support ?")
     page.select_option("#product", "Lumera Reports")
-    page.click("button[type=submit]")
+    page.click("#continue")
     page.wait_for_selector("text=Articles qui pourraient vous répondre")
     first = page.locator("a.deflect-suggestion").first
     title = first.inner_text()
@@ -57,7 +57,7 @@ def test_german_customer_records_a_case_with_an_attachment(app, live_server, pag
     page.fill("#subject", "Erste Antwort bei kritischem Fall")
     page.fill("#description", "Wie lange dauert die erste Antwort bei einem kritischen Fall? Niemand kann sich anmelden.")
     page.select_option("#product", "Lumera Admin Console")
-    page.click("button[type=submit]")
+    page.click("#continue")
     page.click("#still-need-help")
     assert page.input_value("#subject") == "Erste Antwort bei kritischem Fall"
     assert page.locator("html").get_attribute("lang") == "de"

@@ -46,8 +46,7 @@ def test_the_acknowledgement_arrives_in_french_with_both_parts_and_its_links(smt
     [received] = smtp_server.received
     message = received.message
     assert received.envelope_to == ("camille@example.com",)
-    assert message["Subject"] == f"[{case.reference}] Nous avons bien reçu votre dossier : Publication impossible" \
-        or message["Subject"].startswith(f"[{case.reference}] ")
+    assert message["Subject"] == f"[{case.reference}] Nous avons bien reçu votre cas : Publication impossible"
     assert message["Reply-To"] == f"support+{case.reply_token}@lumera.example"
     assert message["In-Reply-To"] == f"<case-{case.reference}@lumera.example>"
     assert message["Auto-Submitted"] == "auto-generated"

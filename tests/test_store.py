@@ -161,3 +161,41 @@ def test_db_upgrade_command(store_app):
     result = store_app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "up to date" in result.output
+
+
+def test_the_sweep_removes_what_a_crash_left_and_nothing_else(store_app, uploads):
+    import os
+    import time
+
+    with session_factory(store_app)() as db:
+        kept = Staging(uploads, new_submission_key())
+        stage(kept)
+        case, _ = cases.file_case(db, kept, FIELDS, deflection=None)
+        [attachment] = case.attachments
+        named = cases.attachment_path(uploads, attachment.stored_name)
+        orphan = cases.attachment_path(uploads, "0" * 32)           # copied, then the process was killed
+        orphan.write_bytes(b"half a case")
+        fresh = cases.attachment_path(uploads, "1" * 32)            # a change still in flight
+        fresh.write_bytes(b"being filed")
+        leftover = Staging(uploads, case.submission_key)            # killed after the commit
+        leftover.save_draft({"question": "x"})
+        unsent = Staging(uploads, new_submission_key())             # a form still being filled in
+        unsent.save_draft({"question": "y"})
+        long_ago = time.time() - 2 * 3600
+        for path in (named, orphan, leftover.folder, unsent.folder):
+            os.utime(path, (long_ago, long_ago))
+        assert cases.sweep_leftovers(db, uploads) == (1, 1)
+    assert named.exists() and fresh.exists() and unsent.folder.exists()
+    assert not orphan.exists() and not leftover.folder.exists()
+
+
+def test_the_migrations_build_exactly_the_models(store_app):
+    """Alembic's schema and the SQLAlchemy models agree, column by column, index by index."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from deflect.store import Base
+
+    with engine(store_app).connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []

@@ -20,8 +20,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Raises :class:`deflect.settings.SettingError` for an unknown ``DEFLECT_*``
     variable or a value of the wrong type.
     """
-    from deflect import (api, case_pages, cli, errors, feedback, forms, helpcenter, i18n, limits, my_cases, search,
-                         staging, store, support, sweep, vocabulary)
+    from deflect import (api, case_pages, cli, errors, feedback, forms, helpcenter, i18n, limits, my_cases, reports,
+                         search, security, staff, staging, store, support, sweep, vocabulary)
     from deflect.mail import inbox, outbox
 
     app = Flask(__name__)
@@ -36,7 +36,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         limits_of_files.max_files * limits_of_files.max_file_bytes + 2 * 1024 * 1024)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a long case written slowly must still send
 
-    # Extensions: one error path, the form's words, CSRF, rate limits, the case store, the search index.
+    # Extensions: proxies, headers and cookies; one error path, the form's words, CSRF, rate limits,
+    # the case store, the search index.
+    security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     forms.csrf.init_app(app)
@@ -47,6 +49,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     outbox.init_app(app)                       # deflect worker: delivers the e-mail outbox
     sweep.init_app(app)                        # deflect sweep: the lifecycle's timed rules
     inbox.init_app(app)                        # deflect mail-in: a customer's e-mailed reply
+    reports.init_app(app)                      # deflect report: what the help center fails to answer
+    staff.init_app(app)                        # staff sign-in sessions (Flask-Login); deflect staff add|list|…
 
     # Blueprints, one per noun.
     app.register_blueprint(api.bp)             # /api/suggest
@@ -55,17 +59,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(support.bp)         # /support/new…: describe, suggestions, case form, confirmation
     app.register_blueprint(case_pages.bp)      # /cases/<token>: the customer's private case pages
     app.register_blueprint(my_cases.bp)        # /my-cases: a customer's cases, after an e-mailed sign-in link
+    app.register_blueprint(staff.bp)           # /staff/: the agents' workspace (queue, cases, replies, team)
     if app.config["SERVE_SITE"]:
         app.register_blueprint(helpcenter.bp)  # / : the built help center, when one process serves all
 
     @app.get("/healthz")
     def healthz():
-        """Answer 200 when the service can answer.
+        """Answer 200 when the service can answer, and say how its rate-limit counters are kept.
 
         Any origin may ask: the help center's pages, wherever they are hosted,
-        show their feedback control only when this answers.
+        show their feedback control only when this answers. Redis being down
+        does not stop the service (each process then counts alone), so it is
+        reported as ``degraded``, still 200.
         """
-        response = jsonify({"status": "ok"})
+        counters = limits.storage_state()
+        response = jsonify({"status": "degraded" if counters == "unreachable" else "ok", "rate_limits": counters})
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
 

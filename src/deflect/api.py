@@ -54,6 +54,14 @@ class SuggestQuery:
         return cls(query, lang, int(raw_limit))
 
 
+@bp.get("/openapi.json")
+def openapi_json():
+    """The API's description (OpenAPI 3.1)."""
+    from deflect.openapi import openapi_view
+
+    return openapi_view()
+
+
 @bp.get("/suggest")
 @limiter.limit(SUGGEST_RATE)
 def suggest_view():

@@ -11,6 +11,7 @@ import logging
 import re
 import secrets
 import shutil
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,45 @@ class NewFiles:
             except OSError:
                 log.exception("could not remove %s after a failed change", path)
         self.written.clear()
+
+
+#: A file or staging folder younger than this may belong to a change still in flight: left alone.
+LEFTOVER_MIN_AGE_S = 3600
+
+
+def sweep_leftovers(db: Session, upload_dir: Path, *, min_age_s: float = LEFTOVER_MIN_AGE_S,
+                    now: float | None = None) -> tuple[int, int]:
+    """Remove what a crash can leave behind; return (files, staging folders) removed.
+
+    Files are copied into place before the commit that names them: a process
+    killed in between leaves a file no attachment row names. A process killed
+    just after the commit leaves the staging folder of a filed case. Both are
+    only removed once older than ``min_age_s``, so a change in flight keeps its files.
+    """
+    now = now if now is not None else time.time()
+    removed_files = removed_folders = 0
+    files_dir = Path(upload_dir) / "files"
+    old_files = [path for path in (files_dir.iterdir() if files_dir.is_dir() else [])
+                 if path.is_file() and now - path.stat().st_mtime > min_age_s]
+    for start in range(0, len(old_files), 500):
+        chunk = {path.name: path for path in old_files[start:start + 500]}
+        named = set(db.scalars(select(Attachment.stored_name).where(Attachment.stored_name.in_(list(chunk)))))
+        for name, path in chunk.items():
+            if name not in named:
+                path.unlink(missing_ok=True)
+                removed_files += 1
+    staging_root = Path(upload_dir) / "staging"
+    folders = {folder.name: folder for folder in (staging_root.iterdir() if staging_root.is_dir() else [])
+               if folder.is_dir() and now - folder.stat().st_mtime > min_age_s}
+    if folders:
+        filed = set(db.scalars(select(Case.submission_key).where(Case.submission_key.in_(list(folders)))))
+        for key in filed:
+            Staging(upload_dir, key).discard()
+            removed_folders += 1
+    if removed_files or removed_folders:
+        log.warning("removed %d files and %d staging folders left by interrupted changes", removed_files,
+                    removed_folders)
+    return removed_files, removed_folders
 
 
 def file_case(db: Session, staging: Staging, fields: dict[str, Any], *,

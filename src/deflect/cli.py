@@ -12,11 +12,30 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+
+
+class Moment(click.ParamType):
+    """A command-line moment in ISO 8601 (``2026-11-23T09:00:00+01:00``, or a date); no zone means UTC."""
+
+    name = "moment"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 moment such as 2026-11-23T09:00:00+01:00", param, ctx)
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+MOMENT = Moment()
 
 
 def _create_app():
@@ -77,7 +96,7 @@ def build_command() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
-@click.option("--dev", is_flag=True, help="Flask's reloading development server instead of gunicorn")
+@click.option("--dev", is_flag=True, help="Flask's reloading development server instead of gunicorn (no debugger)")
 @with_appcontext
 def serve_command(host: str, port: int, workers: int, dev: bool) -> None:
     """Serve the help center, the form and the API on one port."""
@@ -89,7 +108,8 @@ def serve_command(host: str, port: int, workers: int, dev: bool) -> None:
         click.echo("The help center is not built yet: run `deflect build` (or `make serve`).", err=True)
     click.echo(f"Serving on http://{host}:{port}/ (help center at /, form at /support/new)")
     if dev:
-        app.run(host=host, port=port, debug=True)
+        # Reloads on change; never the interactive debugger, which runs code sent by any browser.
+        app.run(host=host, port=port, use_reloader=True, use_debugger=False)
         return
     run_gunicorn(host, port, workers)
 
@@ -104,6 +124,8 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", "-")
+            # As deploy/gunicorn.conf.py: a 2,000-character question exceeds gunicorn's own cap.
+            self.cfg.set("limit_request_line", 0)
 
         def load(self):
             return _create_app()

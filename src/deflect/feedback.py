@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
 
+from deflect import deflection
 from deflect.errors import DeflectError
 from deflect.helpcenter import current_help_center
 from deflect.limits import limiter
 from deflect.site import HelpCenter
 from deflect.store import ArticleFeedback, db
+from deflect.text import clean_text
 
 bp = Blueprint("feedback", __name__, url_prefix="/api/feedback")
 MAX_REASON = 1000
@@ -50,7 +52,7 @@ class ArticleVote:
         reason = payload.get("reason")
         if reason is not None and not isinstance(reason, str):
             raise DeflectError("'reason' must be text.", code="invalid_reason")
-        reason = (reason or "").strip()
+        reason = clean_text(reason or "").strip()
         if len(reason) > MAX_REASON:
             raise DeflectError(f"'reason' must be at most {MAX_REASON} characters.", code="invalid_reason")
         return cls(article, lang, helpful, reason or None)
@@ -76,13 +78,27 @@ def allow_site_origin(response):
     return response
 
 
+def deflection_shown(article: str) -> str | None:
+    """The key of the customer's deflection in progress, if it showed this article (same-origin votes only).
+
+    The case filed at the end of that deflection carries the key: the staff
+    workspace shows the agent which suggested articles the customer found unhelpful.
+    """
+    current = deflection.current()
+    return current.key if current is not None and any(s.id == article for s in current.shown) else None
+
+
 @bp.route("", methods=["POST", "OPTIONS"])
 @limiter.limit("20 per minute;200 per day", methods=["POST"])
 def vote():
     """Store one "Was this article helpful?" answer."""
     if request.method == "OPTIONS":
         return "", 204
-    answer = ArticleVote.from_json(request.get_json(silent=True), current_help_center())
-    db().add(ArticleFeedback(**asdict(answer)))
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # JSON nested deeper than Python parses: not an answer
+        payload = None
+    answer = ArticleVote.from_json(payload, current_help_center())
+    db().add(ArticleFeedback(**asdict(answer), deflection_key=deflection_shown(answer.article)))
     db().commit()
     return jsonify({"ok": True}), 201

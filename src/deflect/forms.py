@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from deflect import vocabulary
 from deflect.helpcenter import current_help_center
 from deflect.site import ARTICLE_ID
+from deflect.text import clean_text
 
 csrf = CSRFProtect()
 #: Deliberately simple: something@domain.tld, no spaces; the analyst's reply is the real check.
@@ -34,15 +35,26 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 def strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """The filter of every text field: storable text (:func:`deflect.text.clean_text`), trimmed."""
+    return clean_text(value).strip() if isinstance(value, str) else value
 
 
 def required(message):
     return DataRequired(message=message)
 
 
+class AtMost(Length):
+    """A length limit checked on the server only: no ``maxlength`` attribute, so a browser never cuts a
+    pasted text silently; the form says how much is too much and keeps every word typed."""
+
+    def __init__(self, count: int):
+        super().__init__(max=count, message=_l("Please keep this under %(count)d characters.", count=count))
+        self.field_flags = {}
+        self.chars = count
+
+
 def at_most(count: int):
-    return Length(max=count, message=_l("Please keep this under %(count)d characters.", count=count))
+    return AtMost(count)
 
 
 class DescribeForm(FlaskForm):
@@ -134,6 +146,9 @@ class CaseForm(DescribeForm):
     include_technical = BooleanField(_l("Include technical details of my browser and system"))
     technical = HiddenField()
     submission_key = HiddenField()
+    #: Spam without third parties: a field people never see (a robot fills it) and when the form was shown.
+    website = StringField(filters=[strip])
+    started = HiddenField()
 
     def validate_request_type(self, field):
         if field.data not in vocabulary.REQUEST_TYPES:
@@ -167,15 +182,15 @@ class CaseForm(DescribeForm):
         if not self.include_technical.data:
             return None
         details: dict[str, str] = {}
-        try:
-            reported = json.loads(self.technical.data or "{}")
-        except ValueError:
+        try:  # what our page sends is a small flat object; anything else counts as nothing
+            reported = json.loads(self.technical.data or "{}") if len(self.technical.data or "") <= 4000 else {}
+        except (ValueError, RecursionError):
             reported = {}
         if isinstance(reported, dict):
             for key in TECHNICAL_KEYS:
                 if key in reported and reported[key] not in (None, ""):
-                    details[key] = str(reported[key])[:300]
-        details.setdefault("userAgent", (user_agent or "")[:300])
+                    details[key] = clean_text(str(reported[key]))[:300]
+        details.setdefault("userAgent", clean_text(user_agent or "")[:300])
         return details
 
     def case_fields(self, user_agent: str) -> dict:

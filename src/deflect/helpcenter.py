@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, redirect, request, send_from_directory
+from flask import Blueprint, Flask, abort, current_app, make_response, redirect, request, send_from_directory
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.security import safe_join
 
 from deflect.site import HelpCenter, load_help_center
@@ -47,8 +48,32 @@ def page(path: str):
         path = f"{path}index.html"
         target_path = target_path / "index.html"
     if not target_path.is_file():
+        return not_found(path)
+    response = send_from_directory(root, path, max_age=0 if path.endswith(".html") else 3600)
+    if path.endswith(".html"):
+        response.deflect_site_file = target_path  # its inline scripts are allowed by hash (deflect.security)
+    return response
+
+
+def not_found(path: str):
+    """A missing address: 405 if it answers other methods, else the built 404 page of its language."""
+    others = set(current_app.create_url_adapter(request).allowed_methods(f"/{path}")) - {"GET", "HEAD", "OPTIONS"}
+    if others:
+        raise MethodNotAllowed(valid_methods=sorted(others | {"OPTIONS"}))
+    from deflect.errors import wants_json
+    from deflect.i18n import url_language
+
+    if wants_json():  # under /api/: the API's JSON error, not a page
         abort(404)
-    return send_from_directory(root, path, max_age=0 if path.endswith(".html") else 3600)
+    prefix = url_language()
+    page_404 = site_dir() / (prefix or "") / "404.html"
+    if prefix == current_help_center().default_language or not page_404.is_file():
+        page_404 = site_dir() / "404.html"
+    if not page_404.is_file():
+        abort(404)
+    response = make_response(page_404.read_bytes(), 404, {"Content-Type": "text/html; charset=utf-8"})
+    response.deflect_site_file = page_404
+    return response
 
 
 def site_stylesheets() -> list[str]:

@@ -36,6 +36,7 @@ from deflect.errors import DeflectError
 from deflect.helpcenter import current_help_center
 from deflect.sla import ServicePolicy, policy_of
 from deflect.store import Attachment, Case, CaseEvent, Staff
+from deflect.text import clean_text
 from deflect.vocabulary import label
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("reopen", "agent", {SOLVED}, {SOLVED: OPEN}, mails=("agent_reply",), needs_body=True),
     _t("assign", "agent", {NEW, OPEN, PENDING, SOLVED}, public=False),
     _t("change_severity", "agent", {NEW, OPEN, PENDING}, needs_body=True),
+    # An agent asks the managers for an escalation (the customer asked on the hotline, or the case needs it).
+    _t("escalate", "agent", {NEW, OPEN, PENDING, SOLVED}, notify=("escalated_by_staff",), needs_body=True,
+       public=False, guard="escalation_possible"),
     _t("acknowledge_escalation", "manager", {NEW, OPEN, PENDING, SOLVED}, mails=("escalation_acknowledged",),
        needs_body=True, guard="escalation_requested"),
     _t("close_escalation", "manager", {NEW, OPEN, PENDING, SOLVED, CLOSED}, needs_body=True,
@@ -144,9 +148,13 @@ class LifecycleError(DeflectError):
 
 class IllegalTransition(LifecycleError):
     def __init__(self, action: str, state: str, message: str | None = None):
-        super().__init__(message or str(_l("“%(action)s” is not possible while the case is %(state)s.",
-                                           action=action, state=label("status", state))),
-                         status=409, code="illegal_transition")
+        if message is None:
+            named = label("action", action)  # the button's words where the customer has one
+            message = str(_l("“%(action)s” is not possible while the case is %(state)s.",
+                             action=named, state=label("status", state)) if named != action else
+                          _l("This is not possible while the case is %(state)s (%(action)s).",
+                             action=action, state=label("status", state)))
+        super().__init__(message, status=409, code="illegal_transition")
         self.action, self.state = action, state
 
 
@@ -254,7 +262,7 @@ def _effects(change: Change) -> None:
         case.last_customer_update_at = now
     if action == "nudge":
         case.last_nudge_at = now
-    if action == "request_escalation":
+    if action in ("request_escalation", "escalate"):
         case.escalation = "requested"
     elif action == "acknowledge_escalation":
         case.escalation = "acknowledged"
@@ -302,7 +310,7 @@ def act(db: Session, case: Case | int, action: str, actor: Actor, *, body: str |
         raise ValueError(f"unknown action {action!r}")
     if not actor.may(transition.who):
         raise NotAllowed(action)
-    body = (body or "").strip() or None
+    body = clean_text(body or "").strip() or None
     if transition.needs_body and not body:
         raise LifecycleError(str(_l("Please write a message.")), status=400, code="empty_message")
     case_id = case if isinstance(case, int) else case.id

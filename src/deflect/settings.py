@@ -84,12 +84,17 @@ SETTINGS: dict[str, Setting] = {
     "UPLOAD_DIR": Setting("{VAR_DIR}/uploads", "attachments, outside any served folder"),
     "DATABASE_URL": Setting("sqlite:///{VAR_DIR}/deflect.sqlite3", "SQLAlchemy URL of the case store"),
     "SECRET_KEY": Setting("", "signs sessions and CSRF tokens (default: a random key kept in VAR_DIR)"),
+    "RATELIMIT_ENABLED": Setting(True, "rate limits on (off only for load drills)", to_bool),
     "RATELIMIT_STORAGE_URI": Setting("memory://", "Flask-Limiter storage; redis://127.0.0.1:6379 in production"),
     "SERVE_SITE": Setting(True, "serve the built help center at / (off when a static host serves it)", to_bool),
     "SUGGEST_TIMEOUT_S": Setting(2.0, "how long the form waits for suggestions before going on without them",
                                  to_float),
+    "FORM_MIN_SECONDS": Setting(3.0, "a case form sent sooner than this after it was shown is taken for a robot's",
+                                to_float),
     "PUBLIC_URL": Setting("http://127.0.0.1:8000", "the service's public address: every link that leaves it "
                           "(e-mails, the private link shown on confirmation) starts with it"),
+    "TRUSTED_PROXIES": Setting(0, "proxy hops in front of the service whose X-Forwarded-* headers are trusted "
+                               "(1 behind one load balancer)", to_int),
     "SMTP_HOST": Setting("", "the mail server; empty: e-mails are written to the log (a laptop)"),
     "SMTP_PORT": Setting(587, "the mail server's port", to_int),
     "SMTP_TLS": Setting("starttls", "none, starttls or ssl", lambda raw: to_choice(raw, ("none", "starttls", "ssl"))),

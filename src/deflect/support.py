@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, TimestampSigner
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from deflect import cases, deflection, search, staging, vocabulary
@@ -26,11 +28,11 @@ from deflect.i18n import current_language
 from deflect.limits import limiter
 from deflect.links import public_url
 from deflect.staging import AttachmentRejected, Staging
-from deflect.store import db
+from deflect.store import Case, db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("support", __name__)
-#: The private token of the case just filed, for the confirmation page.
+#: The id of the case just filed, for the confirmation page (never its private token: the cookie is readable).
 CONFIRMED = "confirmed_case"
 SUGGESTIONS = 5
 
@@ -96,8 +98,46 @@ def file_error(rejected: AttachmentRejected, limits: vocabulary.AttachmentLimits
     return _("%(name)s: this file is empty.", name=rejected.name)
 
 
+def switched_language(form: DescribeForm) -> bool:
+    """Tell whether the customer switched the page's language on a form (nothing they typed is lost).
+
+    On the form pages the header's language choices are buttons of the form
+    itself (``switch_lang``): the page comes back in the other language with
+    every field kept (and the chosen files staged), not checked yet.
+    """
+    chosen = current_help_center().normalize_language(request.form.get("switch_lang"))
+    if chosen is None:
+        return False
+    session["lang"] = form.lang.data = chosen
+    return True
+
+
+def looks_like_spam(form: CaseForm) -> bool:
+    """A robot, by two signs no person gives: the hidden field filled in, or the form sent too fast.
+
+    No third party is asked (no CAPTCHA): a person never sees the ``website``
+    field (hidden from eyes and screen readers) and takes more than
+    ``FORM_MIN_SECONDS`` to fill in a case.
+    """
+    if form.website.data:
+        log.warning("case form refused as spam: the hidden field was filled in")
+        return True
+    try:
+        _key, shown_at = TimestampSigner(current_app.secret_key, salt="case-form").unsign(
+            form.started.data or "", return_timestamp=True)
+    except BadSignature:
+        return False  # an old or odd form: the other checks still apply
+    if (datetime.now(timezone.utc) - shown_at).total_seconds() < current_app.config["FORM_MIN_SECONDS"]:
+        log.warning("case form refused as spam: sent %s after it was shown",
+                    datetime.now(timezone.utc) - shown_at)
+        return True
+    return False
+
+
 def render_case_form(form: CaseForm, kept: Staging, file_errors: list[str] | None = None, status: int = 200):
     lang = current_language()
+    if not form.started.data:
+        form.started.data = TimestampSigner(current_app.secret_key, salt="case-form").sign(kept.key).decode()
     return render_template(
         "support/case.html", form=form, submission_key=kept.key, file_errors=file_errors or [],
         staged=kept.files(), limits=vocabulary.attachment_limits(),
@@ -129,12 +169,24 @@ def describe():
         form.from_article.data = request.args.get("from") or draft.get("from")
         form.lang.data = current_language()
         return render_template("support/describe.html", form=form)
+    if switched_language(form):
+        return render_template("support/describe.html", form=form)
     if not form.validate():
         return render_template("support/describe.html", form=form), 422
     session["lang"] = form.lang.data
     draft = form.draft()
     shown = find_suggestions(draft["question"], form.lang.data)
-    deflection.start(db(), draft, shown)
+    deflection.start(db(), {**draft, "suggestions": [item.as_dict() for item in shown]}, shown)
+    return redirect(url_for("support.suggestions"), code=303)
+
+
+@bp.get("/support/new/suggestions")
+def suggestions():
+    """Step 2: the articles that matched step 1 (a page of its own: Back and reload never resend)."""
+    current = deflection.current()
+    if current is None:
+        return redirect(url_for("support.describe"))
+    shown = [search.Suggestion(**item) for item in current.staging.draft().get("suggestions", [])]
     return render_template("support/suggestions.html", suggestions=shown)
 
 
@@ -182,6 +234,11 @@ def case_form():
     if existing is not None:
         return confirm(existing)
     file_errors = stage_files(form, kept)
+    if switched_language(form):
+        return render_case_form(form, kept, file_errors)
+    if looks_like_spam(form):
+        form.form_errors.append(_("Please take a moment to check your case, then send it again."))
+        return render_case_form(form, kept, file_errors, status=422)
     if not form.validate() or file_errors:
         return render_case_form(form, kept, file_errors, status=422)
     session["lang"] = form.lang.data
@@ -199,18 +256,19 @@ def case_form():
 
 def confirm(case):
     deflection.forget()
-    session[CONFIRMED] = case.token
+    session[CONFIRMED] = case.id
     return redirect(url_for("support.confirmation"), code=303)
 
 
 @bp.get("/support/new/confirmation")
 def confirmation():
     """Step 4: the reference, what happens next, the private link."""
-    case = cases.case_by_token(db(), session.get(CONFIRMED) or "")
+    confirmed = session.get(CONFIRMED)
+    case = db().get(Case, confirmed) if isinstance(confirmed, int) else None
     if case is None:
         return redirect(url_for("support.describe"))
     return render_template(
-        "support/confirmation.html", case=case,
+        "support/confirmation.html", case=case, hotline=vocabulary.hotline(case.lang),
         private_url=public_url("cases.case_view", token=case.token),
         lifecycle=current_help_center().page_url(vocabulary.CASE_LIFECYCLE_ARTICLE, current_language()))
 

@@ -9,7 +9,10 @@ queues the same e-mail as any other change:
 * **auto_solve**: after the last reminder (``reminders_before_resolving``) stays unanswered as
   long again, the case is solved;
 * **send_survey**: a solved case gets the one-question survey;
-* **auto_close**: a solved case closes ``close_after_working_days`` working days after it was solved.
+* **auto_close**: a solved case closes ``close_after_working_days`` working days after it was solved;
+
+and housekeeping: the files of forms left unsent (:func:`deflect.staging.prune`)
+and what interrupted changes left behind (:func:`deflect.cases.sweep_leftovers`).
 
 Safe on several replicas at once and when run twice: a rule's condition no
 longer holds once its action is taken, the case row is locked while it is
@@ -27,7 +30,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from deflect import lifecycle, staging
+from deflect import cases, lifecycle, staging
+from deflect.cli import MOMENT
 from deflect.lifecycle import PENDING, SOLVED, Actor, LifecycleError
 from deflect.sla import ServicePolicy
 from deflect.store import Case, session_factory
@@ -84,31 +88,23 @@ def sweep(app: Flask, now: datetime | None = None) -> SweepReport:
                     log.info("sweep skipped case %s (%s): %s", case_id, action, refused.message)
                     break
                 report.count(action)
-    staging.prune(current_app.config["UPLOAD_DIR"])
+        # Housekeeping: forms left unsent, and what interrupted changes left behind.
+        staging.prune(current_app.config["UPLOAD_DIR"])
+        cases.sweep_leftovers(db, current_app.config["UPLOAD_DIR"])
     return report
 
 
-def parse_moment(value: str | None) -> datetime | None:
-    """Read ``--now`` (ISO 8601; a moment without a zone is UTC)."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 moment such as 2026-11-23T09:00:00+01:00") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 @click.command("sweep")
-@click.option("--now", "moment", default=None, help="run the rules as at this ISO 8601 moment (tests, drills)")
+@click.option("--now", "moment", default=None, type=MOMENT,
+              help="run the rules as at this ISO 8601 moment (tests, drills)")
 @click.option("--deliver/--no-deliver", default=True, show_default=True, help="then deliver the e-mails due")
 @with_appcontext
-def sweep_command(moment: str | None, deliver: bool) -> None:
+def sweep_command(moment: datetime | None, deliver: bool) -> None:
     """Run the lifecycle's timed rules once: reminders, auto-solve, survey, auto-close."""
     from deflect.mail.outbox import deliver_due
 
     app = current_app._get_current_object()
-    now = parse_moment(moment)
+    now = moment
     click.echo(f"sweep: {sweep(app, now)}")
     if deliver:
         done = deliver_due(app, now=now)

@@ -104,7 +104,11 @@ STAFF_MAILS: dict[str, MailWords] = {
                         _l("%(name)s used the Nudge button on case %(reference)s.")),
     "escalation_requested": MailWords(_l("Escalation request: %(subject)s"),
                                       _l("%(name)s requests an escalation of case %(reference)s:")),
+    "escalated_by_staff": MailWords(_l("Escalation request: %(subject)s"),
+                                    _l("%(agent)s asks for an escalation of case %(reference)s:")),
 }
+#: Staff e-mails that go to the managers even when the case has an assignee.
+FOR_MANAGERS = frozenset({"escalation_requested", "escalated_by_staff"})
 
 
 def sender() -> tuple[str, str]:
@@ -191,7 +195,7 @@ def queue_case_mail(kind: str, case: Case, *, event: CaseEvent | None, now: date
 def notify_staff(kind: str, case: Case, *, event: CaseEvent | None, now: datetime) -> list[OutgoingMail]:
     """Tell the support team: the assigned agent, or (escalations, unassigned cases) the managers."""
     session = db_of(case)
-    if kind != "escalation_requested" and case.assignee_id:
+    if kind not in FOR_MANAGERS and case.assignee_id:
         members = [session.get(Staff, case.assignee_id)]
     else:
         members = list(session.scalars(select(Staff).where(Staff.role == "manager", Staff.active.is_(True))))
@@ -235,6 +239,19 @@ def queue_sign_in_link(email: str, link: str, lang: str, valid_minutes: int, now
         text = render_template("mail/sign_in.txt", **parts)
         html = render_template("mail/sign_in.html", **parts)
     return _add("sign_in_link", email, lang, subject, text, html, case=None, headers={}, now=now)
+
+
+def queue_staff_invitation(member: Staff, link: str, inviter: str, *, valid_days: int, now: datetime) -> OutgoingMail:
+    """Queue the e-mail that invites a staff member to choose a password (in their language)."""
+    lang = member.language
+    with force_locale(lang):
+        subject = str(_l("You are invited to the support workspace"))
+        parts = {"member": member, "link": link, "inviter": inviter, "days": valid_days, "lang": lang,
+                 "team": sender()[0],
+                 "site_name": current_help_center().site_name.get(lang, "")}
+        text = render_template("staff/mail/invitation.txt", **parts)
+        html = render_template("staff/mail/invitation.html", **parts)
+    return _add("staff_invitation", member.email, lang, subject, text, html, case=None, headers={}, now=now)
 
 
 # --- delivery ---

@@ -99,6 +99,7 @@ class Staff(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column()
 
 
 class Case(Base):
@@ -109,6 +110,10 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_queue", "status", "severity", "due_at"),
         Index("ix_case_email", "email"),
+        # The staff queue's views and filters (deflect.staff.queue): counted and sorted from the index.
+        Index("ix_case_assignee_queue", "assignee_id", "status", "severity", "due_at"),
+        Index("ix_case_escalation", "escalation", "status"),
+        Index("ix_case_product", "product", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -255,6 +260,46 @@ class ArticleFeedback(Base):
     helpful: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The deflection in progress when the vote was cast, if the article was one it showed: the case
+    #: filed at its end carries the same key as its ``submission_key`` (what the customer tried first).
+    deflection_key: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class SavedReply(Base):
+    """A saved reply (canned answer) in one language: written by managers, inserted by agents."""
+
+    __tablename__ = "saved_reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    updated_by: Mapped[Staff | None] = relationship()
+
+
+class AuditEntry(Base):
+    """One staff action outside a case's history (sign-in, invitation, saved reply …), with its author.
+
+    What staff do to a case is in the case's own history (:class:`CaseEvent`,
+    whose ``staff_id`` names the author); everything else is here. ``staff_id``
+    is None for a sign-in attempt on an unknown address, and for the command
+    line (``actor`` says ``cli``).
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(ACTOR_CHARS))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(ACTOR_CHARS))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class OutgoingMail(Base):
