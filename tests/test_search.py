@@ -147,6 +147,7 @@ def small_help_center(tmp_path) -> Path:
     for name in ("index.md", "support/escalation.md"):
         shutil.copy(PROJECT_DIR / "docs" / "fr" / name, project / "docs" / "fr" / name)
     (project / "overrides").symlink_to(PROJECT_DIR / "overrides")
+    (project / "vocabulary").symlink_to(PROJECT_DIR / "vocabulary")
     config = (PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8")
     config = config.replace("src/deflect/mkdocs_hooks.py", str(PROJECT_DIR / "src/deflect/mkdocs_hooks.py"))
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")

@@ -305,32 +305,28 @@ def test_critical_severity_shows_the_hotline_and_the_guide(client, app, monkeypa
 
 
 @pytest.mark.parametrize("lang", ["en", "de", "fr", "it", "es"])
-def test_every_severity_has_its_explanation_from_the_guide(app, lang):
+def test_every_severity_has_its_explanation_from_the_labels(app, lang):
     from deflect import vocabulary
+    from deflect.labels import LABELS_FILE, load_labels
 
     with app.test_request_context("/"):
         explanations = vocabulary.severity_explanations(lang)
-    assert set(explanations) == {"general", "moderate", "critical"} and all(explanations.values())
+        labels = load_labels(app.extensions["deflect.help_center"].root / LABELS_FILE)
+    assert explanations == {key: labels.get("severity_line", key, lang) for key in ("general", "moderate", "critical")}
 
 
-def test_severity_explanations_fall_back_to_english_or_are_left_out(app_config, tmp_path):
+def test_severity_explanations_are_left_out_without_labels(app_config, tmp_path):
     import shutil
 
     from deflect import create_app, vocabulary
 
     project = tmp_path / "project"
-    guide = project / "docs" / "en" / "support" / "severity.md"
-    guide.parent.mkdir(parents=True)
+    project.mkdir()
     shutil.copy(Path(app_config["PROJECT_DIR"]) / "mkdocs.yml", project)
-    guide.write_text("---\nlevels:\n  general: No impact.\n  critical: '{{ vendor.team }} drops all.'\n---\n# S\n")
-    app = create_app({**app_config, "MKDOCS_YML": str(project / "mkdocs.yml")})
-    with app.test_request_context("/"):
-        assert vocabulary.severity_explanations("fr") == {
-            "general": "No impact.", "critical": "Lumera Technical Support drops all."}
-    guide.write_text("# no front matter\n")
     app = create_app({**app_config, "MKDOCS_YML": str(project / "mkdocs.yml")})
     with app.test_request_context("/"):
         assert vocabulary.severity_explanations("fr") == {}
+
 
 
 def test_unknown_case_links_are_not_found(client):
