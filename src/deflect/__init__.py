@@ -20,8 +20,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Raises :class:`deflect.settings.SettingError` for an unknown ``DEFLECT_*``
     variable or a value of the wrong type.
     """
-    from deflect import (api, case_pages, check, cli, errors, feedback, forms, helpcenter, i18n, limits, reports,
-                         search, security, staff, staging, store, support, sweep, vocabulary)
+    from deflect import (api, case_pages, check, cli, errors, feedback, forms, helpcenter, i18n, limits, my_cases,
+                         reports, search, security, staff, staging, store, support, sweep, vocabulary)
     from deflect.mail import inbox, outbox
 
     app = Flask(__name__)
@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     forms.csrf.exempt(feedback.bp)
     app.register_blueprint(support.bp)         # /support/new…: describe, suggestions, case form, confirmation
     app.register_blueprint(case_pages.bp)      # /cases/<token>: the customer's private case pages
+    app.register_blueprint(my_cases.bp)        # /my-cases: a customer's cases, after an e-mailed sign-in link
     app.register_blueprint(staff.bp)           # /staff/: the agents' workspace (queue, cases, replies, team)
     if app.config["SERVE_SITE"]:
         app.register_blueprint(helpcenter.bp)  # / : the built help center, when one process serves all

@@ -129,6 +129,8 @@ class CaseForm(DescribeForm):
         Optional(), Regexp(PHONE, message=_l("Please use digits, spaces and + ( ) - only (6 to 30)."))])
     company = StringField(_l("Company"), filters=[strip], validators=[
         required(_l("Please tell us your company.")), at_most(200)])
+    owner_name = StringField(_l("Case owner (optional)"), filters=[strip], validators=[at_most(200)])
+    owner_email = StringField(_l("Case owner's e-mail (optional)"), filters=[strip], validators=[at_most(254)])
     request_type = RadioField(_l("Request type"), choices=choices(vocabulary.REQUEST_TYPES.items()),
                               validators=[required(_l("Please choose the type of request."))],
                               validate_choice=False)
@@ -155,6 +157,21 @@ class CaseForm(DescribeForm):
     def validate_severity(self, field):
         if field.data not in vocabulary.SEVERITIES:
             raise ValidationError(_l("Please choose a severity."))
+
+    def validate_owner_email(self, field):
+        if not field.data:
+            if self.owner_name.data:
+                raise ValidationError(_l("Please give the case owner's e-mail address, so that we can write to them."))
+            return
+        if not EMAIL.match(field.data):
+            raise ValidationError(_l("This does not look like an e-mail address (name@example.com)."))
+
+    def owner(self) -> tuple[str | None, str | None]:
+        """Return the case owner's (name, e-mail), or (None, None) when there is none besides the contact."""
+        email = self.owner_email.data or None
+        if email is None or email.casefold() == (self.email.data or "").casefold():
+            return None, None
+        return self.owner_name.data or None, email
 
     def validate_actual(self, field):
         if self.request_type.data == "incident" and not field.data:
@@ -184,6 +201,8 @@ class CaseForm(DescribeForm):
             "email": self.email.data,
             "phone": self.phone.data or None,
             "company": self.company.data,
+            "owner_name": self.owner()[0],
+            "owner_email": self.owner()[1],
             "product": self.product.data,
             "request_type": self.request_type.data,
             "severity": self.severity.data,

@@ -295,13 +295,15 @@ def _queue_mails(change: Change) -> None:
 
 def act(db: Session, case: Case | int, action: str, actor: Actor, *, body: str | None = None,
         data: dict[str, Any] | None = None, attachments: Iterable[Attachment] = (), now: datetime | None = None,
-        expected_version: int | None = None) -> CaseEvent:
+        expected_version: int | None = None, request_key: str | None = None) -> CaseEvent:
     """Take ``action`` on a case as ``actor``: check, record the event, move the clock, queue the mails.
 
     Everything happens in one transaction, committed here. ``attachments`` are
     new Attachment rows of files already copied into place, which join the
     event (:class:`deflect.cases.NewFiles`). Raises :class:`LifecycleError`
-    (nothing changed) when the action is not allowed.
+    (nothing changed) when the action is not allowed. ``request_key`` names
+    the form that asked (unique among events): the same form sent twice raises
+    :class:`sqlalchemy.exc.IntegrityError` the second time, and nothing changes.
     """
     transition = BY_ACTION.get(action)
     if transition is None:
@@ -315,7 +317,7 @@ def act(db: Session, case: Case | int, action: str, actor: Actor, *, body: str |
     for attempt in range(RETRIES):
         try:
             return _act_once(db, case_id, transition, actor, body, dict(data or {}), list(attachments),
-                             now or now_utc(), expected_version)
+                             now or now_utc(), expected_version, request_key)
         except StaleDataError:
             db.rollback()
             if expected_version is not None or attempt == RETRIES - 1:
@@ -326,7 +328,7 @@ def act(db: Session, case: Case | int, action: str, actor: Actor, *, body: str |
 
 def _act_once(db: Session, case_id: int, transition: Transition, actor: Actor, body: str | None,
               data: dict[str, Any], attachments: list[Attachment], now: datetime,
-              expected_version: int | None) -> CaseEvent:
+              expected_version: int | None, request_key: str | None = None) -> CaseEvent:
     db.expire_all()  # read the case as it is now, not as this handle last saw it
     if db.get_bind().dialect.name == "sqlite":
         # SQLite has no row locks: an UPDATE first takes its one write lock, so the read below stays true.
@@ -348,7 +350,7 @@ def _act_once(db: Session, case_id: int, transition: Transition, actor: Actor, b
     event = CaseEvent(type=transition.action, at=now, actor_kind=actor.kind, actor=actor.name[:320],
                       staff_id=actor.staff_id, from_status=change.before,
                       to_status=case.status if case.status != change.before else None,
-                      public=transition.public, body=body, data=change.data)
+                      public=transition.public, body=body, data=change.data, request_key=request_key)
     case.events.append(event)
     change.event = event
     db.flush()
@@ -402,14 +404,15 @@ def escalation_keywords() -> list[str]:
 
 def customer_writes(db: Session, case: Case, actor: Actor, body: str, *, attachments: Iterable[Attachment] = (),
                     via: str = "page", now: datetime | None = None,
-                    expected_version: int | None = None) -> list[CaseEvent]:
+                    expected_version: int | None = None, request_key: str | None = None) -> list[CaseEvent]:
     """A customer's message on a case (case page or e-mail): a reply, and an escalation request if it asks one.
 
     The support/escalation article tells customers to write the words
     "Escalation Request" in a reply: such a reply is also an escalation request.
+    ``request_key`` goes to the reply (see :func:`act`).
     """
     events = [act(db, case, "customer_reply", actor, body=body, data={"via": via}, attachments=attachments,
-                  now=now, expected_version=expected_version)]
+                  now=now, expected_version=expected_version, request_key=request_key)]
     if mentions_escalation(body, escalation_keywords()) and case.escalation not in ("requested",
                                                                                              "acknowledged"):
         events.append(act(db, case, "request_escalation", actor, body=body,

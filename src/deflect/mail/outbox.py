@@ -33,6 +33,7 @@ from deflect.helpcenter import current_help_center
 from deflect.links import public_url
 from deflect.mail.outbound import DeliveryFailed, compose, transport_from_settings
 from deflect.store import Case, CaseEvent, OutgoingMail, Staff, db, session_factory
+from deflect.vocabulary import label
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +228,17 @@ def queue_lost_links(email: str, cases: list[Case], lang: str, now: datetime) ->
         text = render_template("mail/links.txt", **parts)
         html = render_template("mail/links.html", **parts)
     return _add("lost_link", email, lang, subject, text, html, case=None, headers={}, now=now)
+
+
+def queue_sign_in_link(email: str, link: str, lang: str, valid_minutes: int, now: datetime) -> OutgoingMail:
+    """Queue the e-mail with a one-time "My cases" sign-in link, in the language the customer asked in."""
+    with force_locale(lang):
+        subject = str(_l("Your sign-in link to “%(my_cases)s”", my_cases=label("action", "my_cases")))
+        parts = {"link": link, "minutes": valid_minutes, "lang": lang, "team": sender()[0],
+                 "site_name": current_help_center().site_name.get(lang, "")}
+        text = render_template("mail/sign_in.txt", **parts)
+        html = render_template("mail/sign_in.html", **parts)
+    return _add("sign_in_link", email, lang, subject, text, html, case=None, headers={}, now=now)
 
 
 def queue_staff_invitation(member: Staff, link: str, inviter: str, *, valid_days: int, now: datetime) -> OutgoingMail:

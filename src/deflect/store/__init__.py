@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from deflect.store.models import (  # noqa: F401  (the store's public names)
-    CASE_STATUSES, OUTCOMES, ArticleFeedback, Attachment, AuditEntry, Base, Case, CaseEvent, Deflection, OutgoingMail,
-    SavedReply, Staff, SuggestionShown,
+    CASE_STATUSES, OUTCOMES, ArticleFeedback, Attachment, AuditEntry, Base, Case, CaseEvent, CustomerSignIn,
+    Deflection, OutgoingMail, SavedReply, Staff, SuggestionShown,
 )
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

@@ -1,6 +1,6 @@
 """The case store's tables: cases with their events and attachments, deflections
 (what a customer asked and was shown before filing, or instead of filing) with
-the suggestions they showed, article feedback, staff, and the mail outbox."""
+the suggestions they showed, article feedback, staff, the mail outbox, and the customers' "My cases" sign-in links."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -209,6 +209,8 @@ class CaseEvent(Base):
     public: Mapped[bool] = mapped_column(Boolean, default=True)
     body: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The key of the form (or message) that asked for this change: a form sent twice makes one event.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     case: Mapped[Case] = relationship(back_populates="events")
     attachments: Mapped[list[Attachment]] = relationship(back_populates="event", order_by="Attachment.id")
@@ -231,6 +233,20 @@ class Attachment(Base):
 
     case: Mapped[Case] = relationship(back_populates="attachments")
     event: Mapped[CaseEvent | None] = relationship(back_populates="attachments")
+
+
+class CustomerSignIn(Base):
+    """A "My cases" sign-in link sent to an address: one use, expiring; only its token's hash is kept."""
+
+    __tablename__ = "customer_sign_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_CHARS), index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
 
 
 class ArticleFeedback(Base):
