@@ -29,7 +29,7 @@ from deflect.errors import DeflectError, render_error
 from deflect.forms import LostLinkForm
 from deflect.i18n import current_language, explicit_language
 from deflect.limits import limiter
-from deflect.lifecycle import CLOSED, allowed_actions, escalation_keywords, policy
+from deflect.lifecycle import CLOSED, allowed_actions, policy
 from deflect.mail import outbox
 from deflect.store import Case, db
 
@@ -157,7 +157,7 @@ def case_view(case: Case, lang: str):
         entries=conversation.entries(case), outlook=conversation.outlook(case), nudge=conversation.nudge_rule(case),
         escalation_due=conversation.escalation_review_due(case), scale=policy().survey_scale,
         limits=vocabulary.attachment_limits(), products=dict(vocabulary.products()),
-        escalation_words=escalation_keywords(case.lang)[-1])
+        escalation_words=vocabulary.label("keyword", "escalation_request", lang))
 
 
 #: What the page says once an action is taken.
