@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from deflect import create_app
-from deflect.search import SearchUnavailable, rebuild_index, suggest
+from deflect.search import MAX_QUERY_CHARS, SearchUnavailable, Suggestion, rebuild_index, suggest
 from deflect.search.analysis import analyzer_for, fold, forms, words
 from deflect.search.index import CURRENT, current_generation
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-RESULT_KEYS = {"id", "title", "url", "lang", "snippet", "score", "fallback"}
+RESULT_KEYS = {"id", "title", "section", "url", "lang", "snippet", "score", "fallback"}
 
 
 def analyzed(text: str, lang: str) -> set[str]:
@@ -75,9 +75,9 @@ def test_fold_strips_accents_and_sharp_s():
 def test_suggest_finds_the_article(app, lang, query, article):
     with app.app_context():
         results = suggest(query, lang)
-    assert article in [r["id"] for r in results[:3]]
-    assert all(set(r) == RESULT_KEYS for r in results)
-    assert all(r["lang"] == lang for r in results)
+    assert article in [r.id for r in results[:3]]
+    assert all(isinstance(r, Suggestion) and set(r.as_dict()) == RESULT_KEYS for r in results)
+    assert all(r.lang == lang for r in results)
 
 
 @pytest.mark.parametrize("lang, query", [
@@ -96,10 +96,10 @@ def test_out_of_scope_questions_get_silence(app, lang, query):
 def test_url_anchor_exists_on_the_built_page(app, built_site):
     with app.app_context():
         results = suggest("how to request an escalation", "fr") + suggest("severity levels", "en")
-    anchored = [r for r in results if "#" in r["url"]]
+    anchored = [r for r in results if "#" in r.url]
     assert anchored, "expected at least one section result"
     for result in anchored:
-        path, anchor = result["url"].split("#")
+        path, anchor = result.url.split("#")
         html = (built_site / path.strip("/") / "index.html").read_text(encoding="utf-8")
         assert f'id="{anchor}"' in html
 
@@ -109,15 +109,15 @@ def test_snippets_are_short_plain_text(app):
         results = suggest("contact support by phone", "en", limit=20)
     assert results
     for result in results:
-        assert len(result["snippet"]) <= 201
-        assert not re.search(r"\{\{|\*\*|!!!|\]\(|<[a-z]", result["snippet"])
+        assert len(result.snippet) <= 201
+        assert not re.search(r"\{\{|\*\*|!!!|\]\(|<[a-z]", result.snippet)
 
 
 def test_one_result_per_article_and_limit(app):
     with app.app_context():
         results = suggest("case severity support escalation hours", "en", limit=3)
-    ids = [r["id"] for r in results]
-    assert len(ids) == len(set(ids)) <= 3
+    ids = [r.id for r in results]
+    assert 1 < len(ids) == len(set(ids)) <= 3
 
 
 @pytest.mark.parametrize("query", [
@@ -130,10 +130,25 @@ def test_any_input_is_answered(app, query):
     assert isinstance(results, list)
 
 
-def test_unknown_language_is_searched_in_the_default(app):
+def test_a_language_is_validated_before_the_search(app):
+    with app.app_context(), pytest.raises(ValueError, match="unknown language"):
+        suggest("escalate a case", "xx")
+
+
+def test_only_the_beginning_of_a_long_text_is_searched(app):
+    padding = "lorem " * (MAX_QUERY_CHARS // 6)
     with app.app_context():
-        results = suggest("escalate a case", "xx")
-    assert results and results[0]["lang"] == "en"
+        assert suggest("escalation " + padding, "en")
+        assert suggest(padding + " escalation", "en") == []
+
+
+def test_a_suggestion_is_complete_and_frozen(app):
+    with app.app_context():
+        result = suggest("how to request an escalation", "en")[0]
+    assert result.id == "support/escalation" and result.url.startswith("/support/escalation/#")
+    assert result.section and result.section != result.title
+    with pytest.raises(AttributeError):
+        result.url = ""  # frozen: nobody fills it in later
 
 
 def test_missing_index_raises_search_unavailable(app_config, tmp_path):
@@ -166,10 +181,10 @@ def test_missing_translation_falls_back_to_english(small_help_center, tmp_path):
     with app.app_context():
         remote = suggest("remote assistance session", "fr")
         escalation = suggest("procédure d'escalade", "fr")
-    assert remote and remote[0]["id"] == "support/remote-assistance"
-    assert remote[0]["fallback"] is True and remote[0]["lang"] == "fr"
-    assert remote[0]["url"].startswith("/fr/support/remote-assistance/")
-    assert escalation and escalation[0]["fallback"] is False
+    assert remote and remote[0].id == "support/remote-assistance"
+    assert remote[0].fallback is True and remote[0].lang == "fr"
+    assert remote[0].url.startswith("/fr/support/remote-assistance/")
+    assert escalation and escalation[0].fallback is False
 
 
 def test_rebuild_under_concurrent_searches_fails_no_request(app_config, tmp_path):

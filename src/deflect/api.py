@@ -46,7 +46,7 @@ def suggest_view():
     """Suggest the articles that answer the question ``q`` in ``lang``."""
     query, lang, limit = suggest_arguments(request.args)
     try:
-        results = suggest(query, lang, limit)
+        results = [suggestion.as_dict() for suggestion in suggest(query, lang, limit)]
     except SearchUnavailable as exc:
         current_app.logger.warning("suggest unavailable: %s", exc)
         raise DeflectError("Suggestions are unavailable right now; please try again later.",

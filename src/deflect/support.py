@@ -60,7 +60,7 @@ def find_suggestions(query: str, lang: str) -> list[dict[str, Any]]:
 
     def run() -> list[dict[str, Any]]:
         with app.app_context():
-            return list(search.suggest(query, lang, limit=SUGGESTIONS))
+            return [suggestion.as_dict() for suggestion in search.suggest(query, lang, limit=SUGGESTIONS)]
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="suggest")
     try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -30,10 +31,31 @@ from deflect.helpcenter import current_help_center
 from deflect.search import engine
 from deflect.search.index import build_generation, current_generation, prune, swap_in
 
-__all__ = ["SearchUnavailable", "init_app", "rebuild_index", "suggest"]
+__all__ = ["MAX_LIMIT", "MAX_QUERY_CHARS", "SearchUnavailable", "Suggestion", "init_app", "rebuild_index",
+           "suggest"]
 
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 20
+#: The longest question the API takes; longer text (the form's description) is searched by its beginning.
+MAX_QUERY_CHARS = engine.MAX_QUERY_CHARS
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One suggested article, complete: where it lives, which section answers, and why it was chosen."""
+
+    id: str  # the article id (``support/escalation``)
+    title: str  # the article's title
+    section: str  # the heading of the section that answers ("" when it is the article's beginning)
+    url: str  # the page, with the section's ``#anchor``, as :meth:`HelpCenter.page_url` places it
+    lang: str  # the language asked for (a fallback is served in it, written in English)
+    snippet: str  # about 200 characters of plain text from the section
+    score: float  # the ranking score (comparable within one answer only)
+    fallback: bool  # the English article standing in for a missing translation
+
+    def as_dict(self) -> dict:
+        """Return the keys of one ``/api/suggest`` result."""
+        return asdict(self)
 
 
 class SearchUnavailable(RuntimeError):
@@ -113,30 +135,32 @@ def _open_generation(index_dir: Path) -> _OpenGeneration:
         return _generations[index_dir]
 
 
-def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[dict]:
+def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestion]:
     """Return the articles that answer ``query`` in ``lang``, best first (maybe none).
 
-    Each result has the keys of ``/api/suggest``: id, title, url, lang,
-    snippet, score, fallback. An unknown ``lang`` is searched in the default
-    language. Raises :class:`SearchUnavailable` when there is no usable index.
+    ``lang`` is one of the help center's languages and ``1 <= limit <=``
+    :data:`MAX_LIMIT`: the caller validated them (the API and the form do, at
+    their edge). Only the first :data:`MAX_QUERY_CHARS` characters of
+    ``query`` are searched. Raises :class:`SearchUnavailable` when there is
+    no usable index.
     """
     help_center = current_help_center()
-    lang = help_center.normalize_language(lang) or help_center.default_language
-    limit = max(1, min(int(limit), MAX_LIMIT))
+    if lang not in help_center.languages:
+        raise ValueError(f"unknown language {lang!r}: validate it before searching")
     if not query or not query.strip():
         return []
     opened = _open_generation(Path(current_app.config["INDEX_DIR"]))
     try:
         with opened.searcher(lang) as searcher:
-            found = engine.suggest_in(searcher, query, lang, help_center.default_language, limit)
+            found = engine.suggest_in(searcher, query[:MAX_QUERY_CHARS], lang, help_center.default_language, limit)
     except (OSError, EOFError) as exc:  # the generation vanished under an old searcher
         raise SearchUnavailable(f"the search index could not be read: {exc}") from exc
-    results = []
-    for item in found:
-        anchor = item.pop("anchor")
-        item["url"] = help_center.page_url(item["id"], lang, anchor)
-        results.append({key: item[key] for key in ("id", "title", "url", "lang", "snippet", "score", "fallback")})
-    return results
+    return [Suggestion(id=match.article, title=match.best["title"],
+                       section=match.best["heading"] if match.best["anchor"] else "",
+                       url=help_center.page_url(match.article, lang, match.best["anchor"]),
+                       lang=lang, snippet=snippet, score=round(match.score, 3),
+                       fallback=bool(match.best["fallback"]))
+            for match, snippet in found]
 
 
 def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int | None = None) -> Path:
@@ -185,13 +209,15 @@ def suggest_command(text: str, lang: str | None, limit: int, as_json: bool) -> N
     except SearchUnavailable as exc:
         raise click.UsageError(str(exc)) from exc
     if as_json:
-        click.echo(json.dumps({"query": text, "lang": code, "results": results}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"query": text, "lang": code, "results": [r.as_dict() for r in results]},
+                              ensure_ascii=False, indent=2))
         return
     if not results:
         click.echo("No confident suggestion.")
     for number, result in enumerate(results, 1):
-        flag = " (English)" if result["fallback"] else ""
-        click.echo(f"{number}. {result['title']}{flag}  [{result['score']}]\n   {result['url']}\n   {result['snippet']}")
+        flag = " (English)" if result.fallback else ""
+        where = f"{result.title} › {result.section}" if result.section else result.title
+        click.echo(f"{number}. {where}{flag}  [{result.score}]\n   {result.url}\n   {result.snippet}")
 
 
 def init_app(app: Flask) -> None:

@@ -230,65 +230,81 @@ def text_forms(text: str, lang: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def suggest_in(searcher, query: str, lang: str, default: str, limit: int) -> list[dict]:
-    """Return up to ``limit`` confident suggestions for ``query`` in ``lang`` (see module docstring)."""
-    groups = word_groups(searcher.reader(), query, lang, default)
-    subqueries = scoring_terms(searcher.reader(), groups)
-    if not subqueries:
-        return []
-    # Fields are per served language: no filter, and Whoosh may skip hopeless documents.
-    hits = searcher.search(Or(subqueries), limit=SECTIONS_SCANNED, optimize=True)
-    articles: dict[str, dict] = {}
-    for hit in hits:
-        stored = hit.fields()
-        written = default if stored["fallback"] else lang
+@dataclass
+class ArticleMatch:
+    """What the scanned sections of one article matched: the record the confidence rule reads."""
+
+    article: str
+    score: float = 0.0  # its best section's BM25F score, times the article's weight
+    best: dict | None = None  # that section's stored fields
+    written: str = ""  # the language that section is written in
+    credits: dict[int, float] = field(default_factory=dict)  # question word → best credit over sections
+    topic_hit: bool = False  # a matched word is in a title, keywords or heading
+
+    def add_section(self, stored: dict, score: float, written: str, groups: list[WordGroup]) -> None:
+        """Count one section: the words it matches and, if it is the best so far, its score."""
         topic = text_forms(" ".join([stored["title"], stored["keywords"], stored["heading"]]), written)
         body = text_forms(stored["text"], written)
-        entry = articles.setdefault(stored["article"], {"score": 0.0, "best": None,
-                                                        "words": {}, "strong": False})
         for number, group in enumerate(groups):
             group_forms = group.forms.get(written, set())
             if group_forms & topic:
                 credit = group.credit
-                entry["strong"] = True
+                self.topic_hit = True
             elif group_forms & body:
                 credit = group.credit
             elif group.related.get(written, set()) & body:  # only its family, in the body: worth less
                 credit = RELATED_CREDIT
             else:
                 continue
-            entry["words"][number] = max(credit, entry["words"].get(number, 0.0))  # over sections
-        score = hit.score * stored.get("weight", 1.0)
-        if entry["best"] is None or score > entry["score"]:
-            entry["score"], entry["best"], entry["written"] = score, stored, written
-    total = len(groups)
-    ranked = sorted(articles.values(), key=lambda e: -e["score"])
-    suggestions = []
-    for entry in ranked:
-        coverage = sum(entry["words"].values()) / total
-        per_word = entry["score"] / total
-        confident = (coverage >= MIN_COVERAGE and per_word >= MIN_WORD_SCORE) or (
-            coverage >= MIN_STRONG_COVERAGE and per_word >= MIN_STRONG_WORD_SCORE)
-        if not confident or not entry["strong"]:
+            self.credits[number] = max(credit, self.credits.get(number, 0.0))
+        if self.best is None or score > self.score:
+            self.score, self.best, self.written = score, stored, written
+
+    def coverage(self, words: int) -> float:
+        """Return the share of the question's ``words`` this article matches (corrections count less)."""
+        return sum(self.credits.values()) / words if words else 0.0
+
+    def per_word(self, words: int) -> float:
+        """Return the article's score divided by the question's number of content words."""
+        return self.score / words if words else 0.0
+
+    def confident(self, words: int) -> bool:
+        """Tell whether this article answers a question of ``words`` content words (module docstring)."""
+        coverage, per_word = self.coverage(words), self.per_word(words)
+        return self.topic_hit and (
+            (coverage >= MIN_COVERAGE and per_word >= MIN_WORD_SCORE)
+            or (coverage >= MIN_STRONG_COVERAGE and per_word >= MIN_STRONG_WORD_SCORE))
+
+    def matched_forms(self, groups: list[WordGroup]) -> set[str]:
+        """Return the forms of the question words this article matched (for its snippet)."""
+        return set().union(*(groups[i].forms.get(self.written, set()) | groups[i].related.get(self.written, set())
+                             for i in self.credits))
+
+
+def suggest_in(searcher, query: str, lang: str, default: str, limit: int) -> list[tuple[ArticleMatch, str]]:
+    """Return up to ``limit`` confident matches for ``query`` in ``lang``, with their snippets, best first."""
+    groups = word_groups(searcher.reader(), query, lang, default)
+    subqueries = scoring_terms(searcher.reader(), groups)
+    if not subqueries:
+        return []
+    # Fields are per served language: no filter, and Whoosh may skip hopeless documents.
+    hits = searcher.search(Or(subqueries), limit=SECTIONS_SCANNED, optimize=True)
+    articles: dict[str, ArticleMatch] = {}
+    for hit in hits:
+        stored = hit.fields()
+        match = articles.setdefault(stored["article"], ArticleMatch(stored["article"]))
+        match.add_section(stored, hit.score * stored.get("weight", 1.0),
+                          default if stored["fallback"] else lang, groups)
+    found: list[tuple[ArticleMatch, str]] = []
+    for match in sorted(articles.values(), key=lambda m: -m.score):
+        if not match.confident(len(groups)):
             continue
-        if suggestions and entry["score"] < MIN_RELATIVE_SCORE * suggestions[0]["score"]:
+        if found and match.score < MIN_RELATIVE_SCORE * found[0][0].score:
             break
-        best = entry["best"]
-        matched_forms = set().union(*(groups[i].forms.get(entry["written"], set())
-                                      | groups[i].related.get(entry["written"], set()) for i in entry["words"]))
-        suggestions.append({
-            "id": best["article"],
-            "title": best["title"],
-            "url": "",  # filled by the caller, who knows the site's URLs
-            "anchor": best["anchor"],
-            "lang": lang,
-            "snippet": best_snippet(best["text"], matched_forms, entry["written"]),
-            "score": round(entry["score"], 3),
-            "fallback": bool(best["fallback"]),
-        })
-        if len(suggestions) >= limit:
+        found.append((match, best_snippet(match.best["text"], match.matched_forms(groups), match.written)))
+        if len(found) >= limit:
             break
-    return suggestions
+    return found
 
 
 SENTENCE = re.compile(r"(?<=[.!?:;])\s+")
