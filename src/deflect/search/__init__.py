@@ -29,10 +29,11 @@ from whoosh import index as whoosh_index
 
 from deflect.helpcenter import current_help_center
 from deflect.search import engine
-from deflect.search.index import build_generation, current_generation, prune, swap_in
+from deflect.search.index import SYNONYMS, build_generation, current_generation, prune, swap_in
+from deflect.search.synonyms import SynonymError, check_synonyms, load_synonyms
 
-__all__ = ["MAX_LIMIT", "MAX_QUERY_CHARS", "SearchUnavailable", "Suggestion", "init_app", "rebuild_index",
-           "suggest"]
+__all__ = ["MAX_LIMIT", "MAX_QUERY_CHARS", "SearchUnavailable", "Suggestion", "check_synonyms", "init_app",
+           "rebuild_index", "suggest"]
 
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 20
@@ -71,8 +72,12 @@ class _OpenGeneration:
     serves requests at the same time, once per generation.
     """
 
-    def __init__(self, generation: Path):
+    def __init__(self, generation: Path, languages: tuple[str, ...]):
         self.generation = generation
+        try:
+            self.synonyms = load_synonyms(generation / SYNONYMS, languages)
+        except SynonymError:  # `deflect check` says why; search on without them
+            self.synonyms = {}
         self._indexes: dict = {}
         self._free: dict[str, list] = {}
         self._lock = threading.Lock()
@@ -118,7 +123,7 @@ _generations: dict[Path, _OpenGeneration] = {}
 _generations_lock = threading.Lock()
 
 
-def _open_generation(index_dir: Path) -> _OpenGeneration:
+def _open_generation(index_dir: Path, languages: tuple[str, ...]) -> _OpenGeneration:
     """Return the process's searchers on the current generation, switching when it changed."""
     generation = current_generation(index_dir)
     if generation is None:
@@ -129,7 +134,7 @@ def _open_generation(index_dir: Path) -> _OpenGeneration:
             return opened
         if not (generation / "generation.json").is_file():
             raise SearchUnavailable(f"the search index {generation.name} is incomplete or missing")
-        _generations[index_dir] = _OpenGeneration(generation)
+        _generations[index_dir] = _OpenGeneration(generation, languages)
         if opened is not None:
             opened.retire()
         return _generations[index_dir]
@@ -149,10 +154,11 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestio
         raise ValueError(f"unknown language {lang!r}: validate it before searching")
     if not query or not query.strip():
         return []
-    opened = _open_generation(Path(current_app.config["INDEX_DIR"]))
+    opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
     try:
         with opened.searcher(lang) as searcher:
-            found = engine.suggest_in(searcher, query[:MAX_QUERY_CHARS], lang, help_center.default_language, limit)
+            found = engine.suggest_in(searcher, query[:MAX_QUERY_CHARS], lang, help_center.default_language, limit,
+                                      opened.synonyms.get(lang, ()))
     except (OSError, EOFError) as exc:  # the generation vanished under an old searcher
         raise SearchUnavailable(f"the search index could not be read: {exc}") from exc
     return [Suggestion(id=match.article, title=match.best["title"],

@@ -52,29 +52,35 @@ from functools import lru_cache
 from whoosh import scoring
 from whoosh.query import Or, Term
 
-from deflect.search.analysis import WORD, fold, forms, words
+from deflect.search.analysis import WORD, fold, forms, informativeness, words, zipf
 from deflect.search.articles import snippet
 from deflect.search.index import TEXT_FIELDS, field_name
+from deflect.search.synonyms import Rule, expand
 
 #: Field kind → weight of a match in it.
 FIELD_BOOSTS = {"topic": 2.5, "body": 1.0}
-#: Weight of a word found by typo, compound or prefix correction.
+#: Weight and coverage credit of a word found by typo, compound or prefix correction.
 CORRECTED_WEIGHT = 0.6
 CORRECTED_CREDIT = 0.5
-#: Weight (body only) of a relative of a known word (``resolution`` → ``resolved``), and what
-#: the known word counts towards coverage in a section that holds only its relatives.
+#: Weight and credit of a relative of a known word (``resolution`` → ``resolved``).
 RELATED_WEIGHT = 0.3
 RELATED_CREDIT = 0.5
+#: Weight and credit of a term found through the synonyms file (vocabulary/synonyms.yml).
+SYNONYM_WEIGHT = 0.5
+SYNONYM_CREDIT = 0.75
 #: Relatives are looked up for known words this long, by a prefix at least this long …
 MIN_RELATED_CHARS = 7
 MIN_RELATED_STUB = 5
 #: … at most this many, at most this many letters longer than the word (an ending, not a compound).
 MAX_RELATED = 3
 MAX_SUFFIX_CHANGE = 4
+MIN_SCOPE = 0.6
+#: Everyday words this common (Zipf) that the help center does not know speak of something else.
+FOREIGN_ZIPF = (2.5, 5.5)
 MIN_COVERAGE = 0.5
-MIN_WORD_SCORE = 2.5
-MIN_STRONG_COVERAGE = 0.33
-MIN_STRONG_WORD_SCORE = 6.0
+MIN_WORD_SCORE = 1.0
+MIN_STRONG_COVERAGE = 0.2
+MIN_STRONG_WORD_SCORE = 3.0
 MIN_RELATIVE_SCORE = 0.35
 #: At most this many content words of a question are searched (a long description is cut).
 MAX_WORDS = 32
@@ -86,15 +92,81 @@ SECTIONS_SCANNED = 30
 COMMON_TERM_DOCS = 300
 
 
+@dataclass(frozen=True)
+class Alternative:
+    """A way an article may match one question word: every one of ``words`` (each a set of forms)."""
+
+    words: tuple[frozenset[str], ...]
+    weight: float  # share of an exact word's score
+    credit: float  # share of an exact word's coverage
+
+
 @dataclass
-class WordGroup:
-    """One word of the question and the index terms that stand for it."""
+class QuestionWord:
+    """One content word of the question and the alternatives that stand for it, per written language."""
 
     word: str
-    credit: float = 1.0
-    terms: dict[tuple[str, str], float] = field(default_factory=dict)  # (field, text) → boost
-    forms: dict[str, set[str]] = field(default_factory=dict)  # written language → forms
-    related: dict[str, set[str]] = field(default_factory=dict)  # written language → relatives' forms
+    weight: float = 1.0  # its informativeness: how much the question's coverage depends on it
+    zipf: float = 0.0  # how common it is in everyday language
+    alternatives: dict[str, list[Alternative]] = field(default_factory=dict)
+
+    def add(self, written: str, alternative: Alternative) -> None:
+        self.alternatives.setdefault(written, []).append(alternative)
+
+    def credit_in(self, written: str, topic: frozenset[str], body: frozenset[str]) -> tuple[float, bool]:
+        """Return this word's best credit in a section (0 if unmatched) and whether it is in the topic."""
+        best, in_topic = 0.0, False
+        for alternative in self.alternatives.get(written, ()):
+            if all(forms_ & topic for forms_ in alternative.words):
+                in_topic = True
+                best = max(best, alternative.credit)
+            elif all(forms_ & (topic | body) for forms_ in alternative.words):
+                best = max(best, alternative.credit)
+        return best, in_topic
+
+    def forms(self, written: str) -> set[str]:
+        """Return every form this word may match in text written in ``written``."""
+        return set().union(*(f for a in self.alternatives.get(written, ()) for f in a.words))
+
+
+@dataclass
+class Question:
+    """The customer's content words, each with its alternatives: what the ranking and its rule read."""
+
+    words: list[QuestionWord]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __getitem__(self, number: int) -> QuestionWord:
+        return self.words[number]
+
+    def __iter__(self):
+        return iter(self.words)
+
+    @property
+    def weight(self) -> float:
+        """Return the sum of the words' informativeness."""
+        return sum(entry.weight for entry in self.words)
+
+    def scope(self) -> float:
+        """Return the share of the question that speaks the help center's language.
+
+        A word the help center knows (as written, corrected, inflected or
+        through the synonyms file) speaks it; an everyday word it does not
+        know (Zipf between :data:`FOREIGN_ZIPF` bounds: "farmacia",
+        "Bundesliga", "recette") speaks of something else. Words rarer than
+        that (product names, typos it cannot correct) and commoner (fillers)
+        say nothing either way. Each counts its informativeness.
+        """
+        known = foreign = 0.0
+        low, high = FOREIGN_ZIPF
+        for entry in self.words:
+            if entry.alternatives:
+                known += entry.weight
+            elif low <= entry.zipf <= high:
+                foreign += entry.weight
+        return known / (known + foreign) if known + foreign else 0.0
 
 
 def clean_query(text: str) -> str:
@@ -102,18 +174,23 @@ def clean_query(text: str) -> str:
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
 
 
-def _corrections(reader, vocab: str, word: str) -> list[str]:
-    """Return words of the ``vocab`` field that the (unknown) ``word`` may stand for, best first."""
+def _corrections(reader, vocab: str, word: str, lang: str) -> list[str]:
+    """Return words of the ``vocab`` field that the (unknown) ``word`` may stand for, best first.
+
+    Only a word that everyday ``lang`` does not know is corrected or split
+    (``escalaton``, ``Eskalationsprozess``); any unknown word may stand for
+    the longer words it begins (``satisfied`` → ``satisfaction``).
+    """
     folded = fold(word)
     found: list[str] = []
     if len(folded) > MAX_CORRECTED_CHARS:  # not a word anyone types: a paste, a hash, a test
         return found
-    if len(folded) >= 4:
+    if len(folded) >= 4 and not zipf(word, lang):  # a word of everyday language is no typo
         maxdist = 2 if len(folded) >= 9 else 1
         near = set(reader.terms_within(vocab, folded, maxdist, prefix=1))
         near.discard(folded)
         found += sorted(near, key=lambda w: -reader.doc_frequency(vocab, w))[:MAX_CORRECTIONS]
-    if len(folded) >= 8:  # a compound: its longest known head (joined by s/n/e…), and the rest
+    if len(folded) >= 8 and not zipf(word, lang):  # a compound: its longest known head (s/n/e…), the rest
         for i in range(len(folded) - 3, 3, -1):
             left, right = folded[:i], folded[i:]
             heads = [left] + [left[: -len(j)] for j in ("s", "es", "n", "en", "e") if left.endswith(j)]
@@ -156,64 +233,63 @@ def _relatives(reader, vocab: str, word: str, exact: frozenset[str], lang: str) 
     return found[:MAX_RELATED]
 
 
-def add_terms(reader, group: WordGroup, names: dict[str, str], form_set, weight: float, kinds) -> None:
-    """Add the indexed ``form_set`` to ``group``'s terms in the fields of ``kinds``, worth ``weight``."""
-    for kind in kinds:
-        name = names[kind]
-        present = [form for form in form_set if (name, form) in reader]
-        for form in present:
-            # The forms of a word are indexed together: they share its weight.
-            boost = FIELD_BOOSTS[kind] * weight / len(present)
-            group.terms[(name, form)] = max(group.terms.get((name, form), 0), boost)
+def question_words(reader, query: str, lang: str, default: str, rules: tuple[Rule, ...] = ()) -> Question:
+    """Return the question's content words with the alternatives that may match each.
 
-
-def word_groups(reader, query: str, lang: str, default: str) -> list[WordGroup]:
-    """Return the question's content words with the terms that may match each.
-
-    Articles written in ``lang`` are searched with ``lang``'s analysis; the
-    English articles standing in for missing translations with English's.
+    Articles written in ``lang`` are searched with ``lang``'s analysis, its
+    corrections, word families and synonyms; the English articles standing
+    in for missing translations with English's analysis only.
     """
+    typed = list(dict.fromkeys(words(clean_query(query[:MAX_QUERY_CHARS]), lang)))[:MAX_WORDS]
+    found = [QuestionWord(word, informativeness(word, lang), zipf(word, lang)) for word in typed]
     written_in = [lang] if lang == default else [lang, default]
-    groups = []
-    for word in list(dict.fromkeys(words(clean_query(query[:MAX_QUERY_CHARS]), lang)))[:MAX_WORDS]:
-        group = WordGroup(word)
+    for entry in found:
         for written in written_in:
-            names = {kind: field_name(kind, lang, written) for kind in TEXT_FIELDS}
-            exact = forms(word, written)
-            known = any((name, form) in reader for name in names.values() for form in exact)
-            if known:
-                alternatives = [(exact, 1.0)]
+            names = [field_name(kind, lang, written) for kind in TEXT_FIELDS]
+            exact = forms(entry.word, written)
+            if any((name, form) in reader for name in names for form in exact):
+                entry.add(written, Alternative((exact,), 1.0, 1.0))
+                if written == lang:  # the word's family: a derivation is a hint, worth less
+                    vocab = field_name("vocab", lang, written)
+                    for relative in _relatives(reader, vocab, entry.word, exact, written):
+                        if forms(relative, written) - exact:
+                            entry.add(written, Alternative((forms(relative, written) - exact,), RELATED_WEIGHT,
+                                                           RELATED_CREDIT))
             elif written == lang:  # a customer's typo is in their language, not in English
                 vocab = field_name("vocab", lang, written)
-                alternatives = [(forms(c, written), CORRECTED_WEIGHT) for c in _corrections(reader, vocab, word)]
-                if alternatives:
-                    group.credit = CORRECTED_CREDIT
-            else:
-                alternatives = []
-            for form_set, weight in alternatives:
-                group.forms.setdefault(written, set()).update(form_set)
-                add_terms(reader, group, names, form_set, weight, TEXT_FIELDS)
-            if known and written == lang:
-                # The word's family, in the body only: a derivation is a hint, not the subject.
-                vocab = field_name("vocab", lang, written)
-                for relative in _relatives(reader, vocab, word, exact, written):
-                    related = forms(relative, written) - exact
-                    group.related.setdefault(written, set()).update(related)
-                    add_terms(reader, group, names, related, RELATED_WEIGHT, ("body",))
-        groups.append(group)  # an unmatched word still counts against coverage
-    return groups
+                for correction in _corrections(reader, vocab, entry.word, lang):
+                    entry.add(written, Alternative((forms(correction, written),), CORRECTED_WEIGHT,
+                                                   CORRECTED_CREDIT))
+    for expansion in expand(rules, typed, lang):
+        for term in expansion.words:
+            alternative = Alternative(tuple(forms(word, lang) for word in term), SYNONYM_WEIGHT, SYNONYM_CREDIT)
+            for position in range(*expansion.span):
+                found[position].add(lang, alternative)
+    return Question(found)
 
 
-def scoring_terms(reader, groups: list[WordGroup]) -> list[Term]:
-    """Return the terms to score with: all of them, but the commonest in a large help center.
+def scoring_terms(reader, question: Question, lang: str) -> list[Term]:
+    """Return the Whoosh terms to score with, each at its best boost over the question's alternatives.
 
     A term found in more than :data:`COMMON_TERM_DOCS` sections says little
     (its IDF is low) and costs much (Whoosh visits every section holding it):
     it is left out of the scoring but still counts towards coverage. When
     every term is that common, the rarest one is kept.
     """
+    boosts: dict[tuple[str, str], float] = {}
+    for entry in question:
+        for written, alternatives in entry.alternatives.items():
+            for alternative in alternatives:
+                for word_forms in alternative.words:
+                    for kind in TEXT_FIELDS:
+                        name = field_name(kind, lang, written)
+                        present = [form for form in word_forms if (name, form) in reader]
+                        for form in present:
+                            # The forms of a word are indexed together: they share its weight.
+                            boost = FIELD_BOOSTS[kind] * alternative.weight / len(present) / len(alternative.words)
+                            boosts[(name, form)] = max(boosts.get((name, form), 0.0), boost)
     terms = [(reader.doc_frequency(name, text), Term(name, text, boost=boost))
-             for group in groups for (name, text), boost in group.terms.items()]
+             for (name, text), boost in boosts.items()]
     kept = [term for frequency, term in terms if frequency <= COMMON_TERM_DOCS]
     if not kept and terms:
         rarest = min(frequency for frequency, _ in terms)
@@ -241,50 +317,43 @@ class ArticleMatch:
     credits: dict[int, float] = field(default_factory=dict)  # question word → best credit over sections
     topic_hit: bool = False  # a matched word is in a title, keywords or heading
 
-    def add_section(self, stored: dict, score: float, written: str, groups: list[WordGroup]) -> None:
+    def add_section(self, stored: dict, score: float, written: str, question: Question) -> None:
         """Count one section: the words it matches and, if it is the best so far, its score."""
         topic = text_forms(" ".join([stored["title"], stored["keywords"], stored["heading"]]), written)
         body = text_forms(stored["text"], written)
-        for number, group in enumerate(groups):
-            group_forms = group.forms.get(written, set())
-            if group_forms & topic:
-                credit = group.credit
-                self.topic_hit = True
-            elif group_forms & body:
-                credit = group.credit
-            elif group.related.get(written, set()) & body:  # only its family, in the body: worth less
-                credit = RELATED_CREDIT
-            else:
-                continue
-            self.credits[number] = max(credit, self.credits.get(number, 0.0))
+        for number, entry in enumerate(question):
+            credit, in_topic = entry.credit_in(written, topic, body)
+            if credit:
+                self.topic_hit |= in_topic
+                self.credits[number] = max(credit, self.credits.get(number, 0.0))
         if self.best is None or score > self.score:
             self.score, self.best, self.written = score, stored, written
 
-    def coverage(self, words: int) -> float:
-        """Return the share of the question's ``words`` this article matches (corrections count less)."""
-        return sum(self.credits.values()) / words if words else 0.0
+    def coverage(self, question: Question) -> float:
+        """Return the share of the question's informative words this article matches (alternatives count less)."""
+        matched = sum(question[number].weight * credit for number, credit in self.credits.items())
+        return matched / question.weight if question.weight else 0.0
 
-    def per_word(self, words: int) -> float:
-        """Return the article's score divided by the question's number of content words."""
-        return self.score / words if words else 0.0
+    def per_word(self, question: Question) -> float:
+        """Return the article's score divided by the question's informative words."""
+        return self.score / question.weight if question.weight else 0.0
 
-    def confident(self, words: int) -> bool:
-        """Tell whether this article answers a question of ``words`` content words (module docstring)."""
-        coverage, per_word = self.coverage(words), self.per_word(words)
-        return self.topic_hit and (
-            (coverage >= MIN_COVERAGE and per_word >= MIN_WORD_SCORE)
-            or (coverage >= MIN_STRONG_COVERAGE and per_word >= MIN_STRONG_WORD_SCORE))
+    def confident(self, question: Question) -> bool:
+        """Tell whether this article answers the question (module docstring)."""
+        if not self.topic_hit or question.scope() < MIN_SCOPE:
+            return False
+        coverage, per_word = self.coverage(question), self.per_word(question)
+        return ((coverage >= MIN_COVERAGE and per_word >= MIN_WORD_SCORE)
+                or (coverage >= MIN_STRONG_COVERAGE and per_word >= MIN_STRONG_WORD_SCORE))
 
-    def matched_forms(self, groups: list[WordGroup]) -> set[str]:
+    def matched_forms(self, question: Question) -> set[str]:
         """Return the forms of the question words this article matched (for its snippet)."""
-        return set().union(*(groups[i].forms.get(self.written, set()) | groups[i].related.get(self.written, set())
-                             for i in self.credits))
+        return set().union(*(question[number].forms(self.written) for number in self.credits))
 
 
-def suggest_in(searcher, query: str, lang: str, default: str, limit: int) -> list[tuple[ArticleMatch, str]]:
-    """Return up to ``limit`` confident matches for ``query`` in ``lang``, with their snippets, best first."""
-    groups = word_groups(searcher.reader(), query, lang, default)
-    subqueries = scoring_terms(searcher.reader(), groups)
+def rank(searcher, question: Question, lang: str, default: str) -> list[ArticleMatch]:
+    """Return the articles the question matches, best score first, confident or not."""
+    subqueries = scoring_terms(searcher.reader(), question, lang)
     if not subqueries:
         return []
     # Fields are per served language: no filter, and Whoosh may skip hopeless documents.
@@ -294,14 +363,21 @@ def suggest_in(searcher, query: str, lang: str, default: str, limit: int) -> lis
         stored = hit.fields()
         match = articles.setdefault(stored["article"], ArticleMatch(stored["article"]))
         match.add_section(stored, hit.score * stored.get("weight", 1.0),
-                          default if stored["fallback"] else lang, groups)
+                          default if stored["fallback"] else lang, question)
+    return sorted(articles.values(), key=lambda m: -m.score)
+
+
+def suggest_in(searcher, query: str, lang: str, default: str, limit: int,
+               rules: tuple[Rule, ...] = ()) -> list[tuple[ArticleMatch, str]]:
+    """Return up to ``limit`` confident matches for ``query`` in ``lang``, with their snippets, best first."""
+    question = question_words(searcher.reader(), query, lang, default, rules)
     found: list[tuple[ArticleMatch, str]] = []
-    for match in sorted(articles.values(), key=lambda m: -m.score):
-        if not match.confident(len(groups)):
+    for match in rank(searcher, question, lang, default):
+        if not match.confident(question):
             continue
         if found and match.score < MIN_RELATIVE_SCORE * found[0][0].score:
             break
-        found.append((match, best_snippet(match.best["text"], match.matched_forms(groups), match.written)))
+        found.append((match, best_snippet(match.best["text"], match.matched_forms(question), match.written)))
         if len(found) >= limit:
             break
     return found

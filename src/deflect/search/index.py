@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -28,10 +29,13 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from deflect.search.analysis import analyzer_for, vocabulary_analyzer
 from deflect.content import article_id
 from deflect.search.articles import Article, ArticleReader, article_paths, markdown_settings
+from deflect.search.synonyms import SYNONYMS_FILE
 
 CURRENT = "current"
 PREFIX = "gen-"
 MANIFEST = "generation.json"
+#: The generation's copy of the authors' synonyms file, applied to the questions it answers.
+SYNONYMS = "synonyms.yml"
 #: Generations kept besides the current one, for readers still searching them.
 KEEP_OLD = 2
 #: Kinds of text fields: ``topic`` (title, description, keywords, heading) and ``body``.
@@ -73,12 +77,17 @@ def article_weight(article_id: str) -> float:
     return 0.6 if article_id == "index" or article_id.endswith("/index") else 1.0
 
 
+#: A web address's scheme: "https" is not a word customers mean (``https://support…`` in a text).
+URL_SCHEME = re.compile(r"\bhttps?://")
+
+
 def section_documents(article: Article, lang: str, fallback: bool) -> Iterable[dict]:
     """Yield one Whoosh document per section of ``article``, served in ``lang``."""
     src = article.lang  # the language the text is written in
     keywords = " ".join([article.description, *article.keywords])
     for section in article.sections:
         heading = section.heading if section.anchor else ""
+        text = URL_SCHEME.sub("", section.text)
         yield {
             "key": f"{lang}:{article.id}#{section.anchor}",
             "article": article.id,
@@ -91,8 +100,8 @@ def section_documents(article: Article, lang: str, fallback: bool) -> Iterable[d
             "weight": article_weight(article.id),
             "keywords": keywords,
             field_name("topic", lang, src): " ".join([article.title, keywords, heading]),
-            field_name("body", lang, src): section.text,
-            field_name("vocab", lang, src): " ".join([article.title, keywords, heading, section.text]),
+            field_name("body", lang, src): text,
+            field_name("vocab", lang, src): " ".join([article.title, keywords, heading, text]),
         }
 
 
@@ -161,6 +170,9 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
         else:
             for job in jobs:
                 languages.append(build_language(*job))
+        synonyms = Path(help_center.root) / SYNONYMS_FILE
+        if synonyms.is_file():
+            shutil.copyfile(synonyms, generation / SYNONYMS)
         by_lang = {done["lang"]: done for done in languages}
         manifest = {
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
