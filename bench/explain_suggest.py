@@ -29,8 +29,8 @@ def candidates(query: str, lang: str):
     help_center = current_help_center()
     opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
     with opened.searcher(lang) as searcher:
-        question = engine.question_words(searcher.reader(), query, lang, help_center.default_language,
-                                         opened.synonyms.get(lang, ()))
+        question = engine.question_words(searcher.reader(), opened.lexicon(lang), query, lang,
+                                         help_center.default_language, opened.synonyms.get(lang, ()))
         ranked = engine.rank(searcher, question, lang, help_center.default_language)
     return question, ranked
 

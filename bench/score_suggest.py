@@ -124,7 +124,12 @@ def main(argv: list[str] | None = None) -> int:
             for (lang, q, ids), (got, ms) in zip(questions, answers)]
     if args.show:
         for row in rows:
-            ok = "ok " if (not row["ids"] and not row["got"]) or (row["ids"] and set(row["got"][:3]) & set(row["ids"])) else "MISS"
+            if not row["ids"]:
+                ok = "ok  " if not row["got"] else "MISS"
+            elif row["got"][:1] and row["got"][0] in row["ids"]:
+                ok = "ok  "
+            else:
+                ok = "ok@3" if set(row["got"][:3]) & set(row["ids"]) else "MISS"
             print(f"{ok} {row['lang']} {row['q']!r}: {row['got'][:3]} (want {row['ids'] or 'silence'})")
     figures = {lang: summarize([r for r in rows if r["lang"] == lang]) for lang in queries}
     figures["all"] = summarize(rows)

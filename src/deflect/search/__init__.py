@@ -29,6 +29,7 @@ from whoosh import index as whoosh_index
 
 from deflect.helpcenter import current_help_center
 from deflect.search import engine
+from deflect.search.lexicon import Lexicon
 from deflect.search.index import SYNONYMS, build_generation, current_generation, prune, swap_in
 from deflect.search.synonyms import SynonymError, check_synonyms, load_synonyms
 
@@ -79,6 +80,7 @@ class _OpenGeneration:
         except SynonymError:  # `deflect check` says why; search on without them
             self.synonyms = {}
         self._indexes: dict = {}
+        self._lexicons: dict[str, Lexicon] = {}
         self._free: dict[str, list] = {}
         self._lock = threading.Lock()
         self.retired = False
@@ -91,6 +93,20 @@ class _OpenGeneration:
         except Exception as exc:  # a half-deleted or foreign folder: "unavailable"
             raise SearchUnavailable(f"the search index {self.generation.name}/{lang} "
                                     f"cannot be opened: {exc}") from exc
+
+    def lexicon(self, lang: str) -> Lexicon:
+        """Return the language's lexicon, read once per process and generation."""
+        lexicon = self._lexicons.get(lang)
+        if lexicon is None:
+            with self._lock:
+                if lang not in self._lexicons:
+                    try:
+                        self._lexicons[lang] = Lexicon.load(self.generation / lang)
+                    except (OSError, ValueError) as exc:
+                        raise SearchUnavailable(f"the lexicon of {self.generation.name}/{lang} "
+                                                f"cannot be read: {exc}") from exc
+                lexicon = self._lexicons[lang]
+        return lexicon
 
     @contextmanager
     def searcher(self, lang: str):
@@ -157,8 +173,8 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestio
     opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
     try:
         with opened.searcher(lang) as searcher:
-            found = engine.suggest_in(searcher, query[:MAX_QUERY_CHARS], lang, help_center.default_language, limit,
-                                      opened.synonyms.get(lang, ()))
+            found = engine.suggest_in(searcher, opened.lexicon(lang), query[:MAX_QUERY_CHARS], lang,
+                                      help_center.default_language, limit, opened.synonyms.get(lang, ()))
     except (OSError, EOFError) as exc:  # the generation vanished under an old searcher
         raise SearchUnavailable(f"the search index could not be read: {exc}") from exc
     return [Suggestion(id=match.article, title=match.best["title"],

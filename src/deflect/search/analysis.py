@@ -180,20 +180,6 @@ class FormsFilter(ContentWordFilter):
                 yield token
 
 
-class FoldFilter(ContentWordFilter):
-    """Fold each token (lower case, no accents): the vocabulary used for typos and compounds."""
-
-    def __call__(self, tokens):
-        for token in self.content_tokens(tokens):
-            token.text = fold(token.text)
-            yield token
-
-
 def analyzer_for(lang: str):
     """Return the stemming analyzer of ``lang``'s text fields."""
     return RegexTokenizer(WORD) | LowercaseFilter() | FormsFilter(lang)
-
-
-def vocabulary_analyzer(lang: str):
-    """Return the analyzer of ``lang``'s vocabulary field: folded words, unstemmed."""
-    return RegexTokenizer(WORD) | LowercaseFilter() | FoldFilter(lang)

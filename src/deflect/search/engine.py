@@ -52,13 +52,14 @@ from functools import lru_cache
 from whoosh import scoring
 from whoosh.query import Or, Term
 
-from deflect.search.analysis import WORD, fold, forms, informativeness, words, zipf
+from deflect.search.analysis import WORD, forms, informativeness, words, zipf
 from deflect.search.articles import snippet
 from deflect.search.index import TEXT_FIELDS, field_name
+from deflect.search.lexicon import Lexicon
 from deflect.search.synonyms import Rule, expand
 
 #: Field kind → weight of a match in it.
-FIELD_BOOSTS = {"topic": 2.5, "body": 1.0}
+FIELD_BOOSTS = {"topic": 3.5, "body": 1.0}
 #: Weight and coverage credit of a word found by typo, compound or prefix correction.
 CORRECTED_WEIGHT = 0.6
 CORRECTED_CREDIT = 0.5
@@ -68,12 +69,9 @@ RELATED_CREDIT = 0.5
 #: Weight and credit of a term found through the synonyms file (vocabulary/synonyms.yml).
 SYNONYM_WEIGHT = 0.5
 SYNONYM_CREDIT = 0.75
-#: Relatives are looked up for known words this long, by a prefix at least this long …
-MIN_RELATED_CHARS = 7
-MIN_RELATED_STUB = 5
-#: … at most this many, at most this many letters longer than the word (an ending, not a compound).
-MAX_RELATED = 3
-MAX_SUFFIX_CHANGE = 4
+#: Weight and credit of an article word of the lemma an unknown word is a form of (``pongo`` → ``poner``).
+INFLECTED_WEIGHT = 0.8
+INFLECTED_CREDIT = 0.9
 MIN_SCOPE = 0.6
 #: Everyday words this common (Zipf) that the help center does not know speak of something else.
 FOREIGN_ZIPF = (2.5, 5.5)
@@ -85,10 +83,11 @@ MIN_RELATIVE_SCORE = 0.35
 #: At most this many content words of a question are searched (a long description is cut).
 MAX_WORDS = 32
 MAX_QUERY_CHARS = 2000
-MAX_CORRECTED_CHARS = 30
-MAX_CORRECTIONS = 3
-MAX_PREFIX_EXPANSIONS = 4
 SECTIONS_SCANNED = 30
+#: How much a word's informativeness weighs on its score (0: not at all, 1: in proportion).
+INFORMATIVE_SCORING = 0.5
+#: An article scores its best section plus this share of its other scanned sections.
+OTHER_SECTIONS = 0.0
 COMMON_TERM_DOCS = 300
 
 
@@ -174,71 +173,13 @@ def clean_query(text: str) -> str:
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
 
 
-def _corrections(reader, vocab: str, word: str, lang: str) -> list[str]:
-    """Return words of the ``vocab`` field that the (unknown) ``word`` may stand for, best first.
-
-    Only a word that everyday ``lang`` does not know is corrected or split
-    (``escalaton``, ``Eskalationsprozess``); any unknown word may stand for
-    the longer words it begins (``satisfied`` → ``satisfaction``).
-    """
-    folded = fold(word)
-    found: list[str] = []
-    if len(folded) > MAX_CORRECTED_CHARS:  # not a word anyone types: a paste, a hash, a test
-        return found
-    if len(folded) >= 4 and not zipf(word, lang):  # a word of everyday language is no typo
-        maxdist = 2 if len(folded) >= 9 else 1
-        near = set(reader.terms_within(vocab, folded, maxdist, prefix=1))
-        near.discard(folded)
-        found += sorted(near, key=lambda w: -reader.doc_frequency(vocab, w))[:MAX_CORRECTIONS]
-    if len(folded) >= 8 and not zipf(word, lang):  # a compound: its longest known head (s/n/e…), the rest
-        for i in range(len(folded) - 3, 3, -1):
-            left, right = folded[:i], folded[i:]
-            heads = [left] + [left[: -len(j)] for j in ("s", "es", "n", "en", "e") if left.endswith(j)]
-            head = next((h for h in heads if len(h) >= 5 and (vocab, h) in reader), None)
-            if head:
-                found.append(head)
-                if (vocab, right) in reader:
-                    found.append(right)
-                break
-    if len(folded) >= 5:  # the longer words it begins, or that begin like it (satisfied → satisfaction)
-        stems = [folded] if len(folded) < 7 else [folded, folded[: max(5, len(folded) - 3)]]
-        for stub in stems:
-            longer = [t.decode("utf-8") if isinstance(t, bytes) else t
-                      for t in reader.expand_prefix(vocab, stub)]
-            longer.sort(key=lambda w: -reader.doc_frequency(vocab, w))
-            found += [w for w in longer[:MAX_PREFIX_EXPANSIONS] if w != folded]
-    return list(dict.fromkeys(found))
-
-
-def _relatives(reader, vocab: str, word: str, exact: frozenset[str], lang: str) -> list[str]:
-    """Return vocabulary words of the (known) ``word``'s family, commonest first.
-
-    Snowball does not join derivations (``satisfait`` → ``satisf``,
-    ``satisfaction`` → ``satisfact``; ``resolution`` → ``resolut``,
-    ``resolved`` → ``resolv``). A relative begins like ``word`` up to two
-    letters before the end of its stem and four before the end of the word
-    (at least :data:`MIN_RELATED_STUB` letters), then branches off: it has
-    another stem, and neither word begins the other (that is an inflection,
-    the stemmer's business, or a compound: ``support`` → ``supportfall``).
-    """
-    folded = fold(word)
-    if not MIN_RELATED_CHARS <= len(folded) <= MAX_CORRECTED_CHARS:
-        return []
-    stem = min(len(form) for form in exact)
-    stub = folded[: max(MIN_RELATED_STUB, min(stem - 2, len(folded) - 4))]
-    found = [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.expand_prefix(vocab, stub)]
-    found = [w for w in found if not w.startswith(folded) and not folded.startswith(w)
-             and len(w) <= len(folded) + MAX_SUFFIX_CHANGE and not forms(w, lang) & exact]
-    found.sort(key=lambda w: -reader.doc_frequency(vocab, w))
-    return found[:MAX_RELATED]
-
-
-def question_words(reader, query: str, lang: str, default: str, rules: tuple[Rule, ...] = ()) -> Question:
+def question_words(reader, lexicon: Lexicon, query: str, lang: str, default: str,
+                   rules: tuple[Rule, ...] = ()) -> Question:
     """Return the question's content words with the alternatives that may match each.
 
     Articles written in ``lang`` are searched with ``lang``'s analysis, its
-    corrections, word families and synonyms; the English articles standing
-    in for missing translations with English's analysis only.
+    lexicon (inflections, families, corrections) and synonyms; the English
+    articles standing in for missing translations with English's analysis only.
     """
     typed = list(dict.fromkeys(words(clean_query(query[:MAX_QUERY_CHARS]), lang)))[:MAX_WORDS]
     found = [QuestionWord(word, informativeness(word, lang), zipf(word, lang)) for word in typed]
@@ -250,16 +191,18 @@ def question_words(reader, query: str, lang: str, default: str, rules: tuple[Rul
             if any((name, form) in reader for name in names for form in exact):
                 entry.add(written, Alternative((exact,), 1.0, 1.0))
                 if written == lang:  # the word's family: a derivation is a hint, worth less
-                    vocab = field_name("vocab", lang, written)
-                    for relative in _relatives(reader, vocab, entry.word, exact, written):
+                    for relative in lexicon.relatives(entry.word):
                         if forms(relative, written) - exact:
                             entry.add(written, Alternative((forms(relative, written) - exact,), RELATED_WEIGHT,
                                                            RELATED_CREDIT))
-            elif written == lang:  # a customer's typo is in their language, not in English
-                vocab = field_name("vocab", lang, written)
-                for correction in _corrections(reader, vocab, entry.word, lang):
-                    entry.add(written, Alternative((forms(correction, written),), CORRECTED_WEIGHT,
-                                                   CORRECTED_CREDIT))
+            elif written == lang:  # a customer's inflection or typo is in their language, not in English
+                inflected = lexicon.inflected(entry.word)
+                for word in inflected:
+                    entry.add(written, Alternative((forms(word, written),), INFLECTED_WEIGHT, INFLECTED_CREDIT))
+                if not inflected:
+                    for correction in lexicon.corrections(entry.word, everyday=bool(entry.zipf)):
+                        entry.add(written, Alternative((forms(correction, written),), CORRECTED_WEIGHT,
+                                                       CORRECTED_CREDIT))
     for expansion in expand(rules, typed, lang):
         for term in expansion.words:
             alternative = Alternative(tuple(forms(word, lang) for word in term), SYNONYM_WEIGHT, SYNONYM_CREDIT)
@@ -278,6 +221,7 @@ def scoring_terms(reader, question: Question, lang: str) -> list[Term]:
     """
     boosts: dict[tuple[str, str], float] = {}
     for entry in question:
+        informative = entry.weight ** INFORMATIVE_SCORING
         for written, alternatives in entry.alternatives.items():
             for alternative in alternatives:
                 for word_forms in alternative.words:
@@ -286,7 +230,8 @@ def scoring_terms(reader, question: Question, lang: str) -> list[Term]:
                         present = [form for form in word_forms if (name, form) in reader]
                         for form in present:
                             # The forms of a word are indexed together: they share its weight.
-                            boost = FIELD_BOOSTS[kind] * alternative.weight / len(present) / len(alternative.words)
+                            boost = (FIELD_BOOSTS[kind] * alternative.weight * informative
+                                     / len(present) / len(alternative.words))
                             boosts[(name, form)] = max(boosts.get((name, form), 0.0), boost)
     terms = [(reader.doc_frequency(name, text), Term(name, text, boost=boost))
              for (name, text), boost in boosts.items()]
@@ -311,8 +256,10 @@ class ArticleMatch:
     """What the scanned sections of one article matched: the record the confidence rule reads."""
 
     article: str
-    score: float = 0.0  # its best section's BM25F score, times the article's weight
-    best: dict | None = None  # that section's stored fields
+    score: float = 0.0  # its best section's BM25F score (and a share of the others'), times its weight
+    best: dict | None = None  # the best section's stored fields
+    best_score: float = 0.0
+    section_scores: list[float] = field(default_factory=list)
     written: str = ""  # the language that section is written in
     credits: dict[int, float] = field(default_factory=dict)  # question word → best credit over sections
     topic_hit: bool = False  # a matched word is in a title, keywords or heading
@@ -326,8 +273,10 @@ class ArticleMatch:
             if credit:
                 self.topic_hit |= in_topic
                 self.credits[number] = max(credit, self.credits.get(number, 0.0))
-        if self.best is None or score > self.score:
-            self.score, self.best, self.written = score, stored, written
+        self.section_scores.append(score)
+        if self.best is None or score > self.best_score:
+            self.best_score, self.best, self.written = score, stored, written
+        self.score = self.best_score + OTHER_SECTIONS * (sum(self.section_scores) - self.best_score)
 
     def coverage(self, question: Question) -> float:
         """Return the share of the question's informative words this article matches (alternatives count less)."""
@@ -367,10 +316,10 @@ def rank(searcher, question: Question, lang: str, default: str) -> list[ArticleM
     return sorted(articles.values(), key=lambda m: -m.score)
 
 
-def suggest_in(searcher, query: str, lang: str, default: str, limit: int,
+def suggest_in(searcher, lexicon: Lexicon, query: str, lang: str, default: str, limit: int,
                rules: tuple[Rule, ...] = ()) -> list[tuple[ArticleMatch, str]]:
     """Return up to ``limit`` confident matches for ``query`` in ``lang``, with their snippets, best first."""
-    question = question_words(searcher.reader(), query, lang, default, rules)
+    question = question_words(searcher.reader(), lexicon, query, lang, default, rules)
     found: list[tuple[ArticleMatch, str]] = []
     for match in rank(searcher, question, lang, default):
         if not match.confident(question):

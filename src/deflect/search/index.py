@@ -26,9 +26,10 @@ from typing import Callable, Iterable
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from deflect.search.analysis import analyzer_for, vocabulary_analyzer
+from deflect.search.analysis import analyzer_for, words
 from deflect.content import article_id
 from deflect.search.articles import Article, ArticleReader, article_paths, markdown_settings
+from deflect.search.lexicon import Lexicon
 from deflect.search.synonyms import SYNONYMS_FILE
 
 CURRENT = "current"
@@ -66,9 +67,8 @@ def build_schema(lang: str, default: str) -> Schema:
         "keywords": STORED(),
     }
     for written in dict.fromkeys([lang, default]):
-        for kind in (*TEXT_FIELDS, "vocab"):
-            analyzer = vocabulary_analyzer(written) if kind == "vocab" else analyzer_for(written)
-            fields[field_name(kind, lang, written)] = TEXT(analyzer=analyzer, phrase=False)
+        for kind in TEXT_FIELDS:
+            fields[field_name(kind, lang, written)] = TEXT(analyzer=analyzer_for(written), phrase=False)
     return Schema(**fields)
 
 
@@ -101,7 +101,6 @@ def section_documents(article: Article, lang: str, fallback: bool) -> Iterable[d
             "keywords": keywords,
             field_name("topic", lang, src): " ".join([article.title, keywords, heading]),
             field_name("body", lang, src): text,
-            field_name("vocab", lang, src): " ".join([article.title, keywords, heading, text]),
         }
 
 
@@ -123,14 +122,17 @@ def build_language(generation: Path, help_center, settings: tuple[list, dict], l
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), build_schema(lang, default))
     writer = ix.writer(limitmb=512)
+    vocabulary = []  # the own articles' words, section by section, for the lexicon
     for article in own.values():
         for document in section_documents(article, lang, fallback=False):
             writer.add_document(**document)
+            vocabulary.append(words(" ".join([document["topic"], document["body"]]), lang))
     for path in missing:
         for document in section_documents(reader.read(path, docs_dir / default, default), lang, fallback=True):
             writer.add_document(**document)
     writer.commit()
     ix.close()
+    Lexicon.build(lang, vocabulary).save(folder)
     return {"lang": lang, "articles": len(own), "fallbacks": len(missing),
             "seconds": round(time.monotonic() - started, 1)}
 
