@@ -20,7 +20,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import click
 from flask import Flask, current_app
@@ -29,6 +29,7 @@ from whoosh import index as whoosh_index
 
 from deflect.helpcenter import current_help_center
 from deflect.search import engine
+from deflect.search.evidence import Evidence
 from deflect.search.lexicon import Lexicon
 from deflect.search.index import SYNONYMS, build_generation, current_generation, prune, swap_in
 from deflect.search.synonyms import SynonymError, check_synonyms, load_synonyms
@@ -185,12 +186,26 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestio
             for match, snippet in found]
 
 
-def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int | None = None) -> Path:
-    """Build a new generation from the help center's docs, swap it in, prune old ones."""
+#: Where :func:`rebuild_index` finds the service's records when it is given none: a callable in
+#: ``app.extensions`` returning an iterable of ``(lang, article_id, question)`` (set by the store).
+EVIDENCE_SOURCE = "deflect.search.evidence"
+
+
+def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int | None = None,
+                  evidence: Iterable[Evidence] | None = None) -> Path:
+    """Build a new generation from the help center's docs, swap it in, prune old ones.
+
+    ``evidence``: questions that articles answered (:mod:`deflect.search.evidence`); by default
+    what the callable registered as ``app.extensions[EVIDENCE_SOURCE]`` returns, if any.
+    """
     help_center = app.extensions["deflect.help_center"]
     index_dir = Path(app.config["INDEX_DIR"])
+    if evidence is None:
+        source = app.extensions.get(EVIDENCE_SOURCE)
+        evidence = source() if source else ()
     echo(f"Indexing the help center ({', '.join(help_center.languages)}) …")
-    generation = build_generation(index_dir, help_center, Path(app.config["MKDOCS_YML"]), echo, procs=procs)
+    generation = build_generation(index_dir, help_center, Path(app.config["MKDOCS_YML"]), echo, procs=procs,
+                                  evidence=evidence)
     swap_in(index_dir, generation)
     prune(index_dir)
     manifest = json.loads((generation / "generation.json").read_text(encoding="utf-8"))

@@ -59,7 +59,7 @@ from deflect.search.lexicon import Lexicon
 from deflect.search.synonyms import Rule, expand
 
 #: Field kind → weight of a match in it.
-FIELD_BOOSTS = {"topic": 3.5, "body": 1.0}
+FIELD_BOOSTS = {"topic": 3.5, "body": 1.0, "learned": 1.0}
 #: Weight and coverage credit of a word found by typo, compound or prefix correction.
 CORRECTED_WEIGHT = 0.6
 CORRECTED_CREDIT = 0.5
@@ -268,6 +268,8 @@ class ArticleMatch:
         """Count one section: the words it matches and, if it is the best so far, its score."""
         topic = text_forms(" ".join([stored["title"], stored["keywords"], stored["heading"]]), written)
         body = text_forms(stored["text"], written)
+        if stored.get("learned"):  # customers' own words for what it is about: its topic, scored lower
+            topic = topic | text_forms(stored["learned"], stored["lang"])
         for number, entry in enumerate(question):
             credit, in_topic = entry.credit_in(written, topic, body)
             if credit:
@@ -345,5 +347,9 @@ def best_snippet(text: str, matched_forms: set[str], lang: str) -> str:
 
 
 def new_weighting():
-    """Return the scoring model: BM25F (Whoosh's default, stated here on purpose)."""
-    return scoring.BM25F(B=0.75, K1=1.2)
+    """Return the scoring model: BM25F (Whoosh's default, stated here on purpose).
+
+    The ``learned`` field is in few sections: normalising its length by the
+    average over all sections would crush it, so it is not normalised (B=0).
+    """
+    return scoring.BM25F(B=0.75, K1=1.2, learned_B=0.0)

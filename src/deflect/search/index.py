@@ -29,6 +29,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from deflect.search.analysis import analyzer_for, words
 from deflect.content import article_id
 from deflect.search.articles import Article, ArticleReader, article_paths, markdown_settings
+from deflect.search import evidence as evidence_module
 from deflect.search.lexicon import Lexicon
 from deflect.search.synonyms import SYNONYMS_FILE
 
@@ -39,8 +40,9 @@ MANIFEST = "generation.json"
 SYNONYMS = "synonyms.yml"
 #: Generations kept besides the current one, for readers still searching them.
 KEEP_OLD = 2
-#: Kinds of text fields: ``topic`` (title, description, keywords, heading) and ``body``.
-TEXT_FIELDS = ("topic", "body")
+#: Kinds of text fields: ``topic`` (title, description, keywords, heading), ``body``, and the
+#: words ``learned`` from customers' questions (:mod:`deflect.search.evidence`, served language only).
+TEXT_FIELDS = ("topic", "body", "learned")
 
 
 def field_name(kind: str, served: str, written: str) -> str:
@@ -68,7 +70,10 @@ def build_schema(lang: str, default: str) -> Schema:
     }
     for written in dict.fromkeys([lang, default]):
         for kind in TEXT_FIELDS:
-            fields[field_name(kind, lang, written)] = TEXT(analyzer=analyzer_for(written), phrase=False)
+            if kind == "learned" and written != lang:  # customers write in the served language
+                continue
+            fields[field_name(kind, lang, written)] = TEXT(analyzer=analyzer_for(written), phrase=False,
+                                                           stored=kind == "learned")
     return Schema(**fields)
 
 
@@ -81,14 +86,17 @@ def article_weight(article_id: str) -> float:
 URL_SCHEME = re.compile(r"\bhttps?://")
 
 
-def section_documents(article: Article, lang: str, fallback: bool) -> Iterable[dict]:
-    """Yield one Whoosh document per section of ``article``, served in ``lang``."""
+def section_documents(article: Article, lang: str, fallback: bool, learned: str = "") -> Iterable[dict]:
+    """Yield one Whoosh document per section of ``article``, served in ``lang``.
+
+    ``learned``: the words customers used for it (:mod:`deflect.search.evidence`), on its first section.
+    """
     src = article.lang  # the language the text is written in
     keywords = " ".join([article.description, *article.keywords])
     for section in article.sections:
         heading = section.heading if section.anchor else ""
         text = URL_SCHEME.sub("", section.text)
-        yield {
+        document = {
             "key": f"{lang}:{article.id}#{section.anchor}",
             "article": article.id,
             "lang": lang,
@@ -102,10 +110,18 @@ def section_documents(article: Article, lang: str, fallback: bool) -> Iterable[d
             field_name("topic", lang, src): " ".join([article.title, keywords, heading]),
             field_name("body", lang, src): text,
         }
+        if learned and not section.anchor:
+            document[field_name("learned", lang, lang)] = learned
+        yield document
 
 
-def build_language(generation: Path, help_center, settings: tuple[list, dict], lang: str) -> dict:
-    """Write the index of one language (its articles, English ones for the missing) and describe it."""
+def build_language(generation: Path, help_center, settings: tuple[list, dict], lang: str,
+                   learned: dict[str, str] | None = None) -> dict:
+    """Write the index of one language (its articles, English ones for the missing) and describe it.
+
+    ``learned``: article → the words customers used for it in this language.
+    """
+    learned = learned or {}
     started = time.monotonic()
     reader = ArticleReader(settings, help_center.extra)
     docs_dir = Path(help_center.docs_dir)
@@ -124,11 +140,12 @@ def build_language(generation: Path, help_center, settings: tuple[list, dict], l
     writer = ix.writer(limitmb=512)
     vocabulary = []  # the own articles' words, section by section, for the lexicon
     for article in own.values():
-        for document in section_documents(article, lang, fallback=False):
+        for document in section_documents(article, lang, fallback=False, learned=learned.get(article.id, "")):
             writer.add_document(**document)
             vocabulary.append(words(" ".join([document["topic"], document["body"]]), lang))
     for path in missing:
-        for document in section_documents(reader.read(path, docs_dir / default, default), lang, fallback=True):
+        article = reader.read(path, docs_dir / default, default)
+        for document in section_documents(article, lang, fallback=True, learned=learned.get(article.id, "")):
             writer.add_document(**document)
     writer.commit()
     ix.close()
@@ -141,12 +158,23 @@ def _build_language_job(job) -> dict:
     return build_language(*job)
 
 
+def served_articles(help_center) -> dict[str, set[str]]:
+    """Return, per language, the ids of the articles it serves (its own and the English stand-ins)."""
+    docs_dir = Path(help_center.docs_dir)
+    ids = {lang: {article_id(p, docs_dir / lang) for p in article_paths(docs_dir, lang)}
+           for lang in help_center.languages}
+    default = ids.get(help_center.default_language, set())
+    return {lang: own | default for lang, own in ids.items()}
+
+
 def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
-                     echo: Callable[..., None], procs: int | None = None) -> Path:
+                     echo: Callable[..., None], procs: int | None = None,
+                     evidence: Iterable[evidence_module.Evidence] = ()) -> Path:
     """Write a complete new generation under ``index_dir`` and return its path (not yet current).
 
     One Whoosh index per language (``<generation>/<lang>/``), built by
-    ``procs`` processes (default: one per CPU for a large help center).
+    ``procs`` processes (default: one per CPU for a large help center);
+    ``evidence`` (:mod:`deflect.search.evidence`) teaches articles their customers' words.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -157,7 +185,9 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
     if procs is None:
         procs = (os.cpu_count() or 1) if count > 500 else 1
     settings = markdown_settings(mkdocs_yml)
-    jobs = [(generation, help_center, settings, lang) for lang in help_center.languages]
+    learned = evidence_module.learn(evidence, served_articles(help_center))
+    jobs = [(generation, help_center, settings, lang, evidence_module.for_language(learned, lang))
+            for lang in help_center.languages]
     echo(f"  {count} articles in {len(jobs)} languages, {procs} process(es) …")
     try:
         languages = []
@@ -172,6 +202,7 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
         else:
             for job in jobs:
                 languages.append(build_language(*job))
+        evidence_module.save(learned, generation)
         synonyms = Path(help_center.root) / SYNONYMS_FILE
         if synonyms.is_file():
             shutil.copyfile(synonyms, generation / SYNONYMS)
