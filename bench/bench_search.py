@@ -53,7 +53,7 @@ def generate(project: Path, articles: int, seed: int = 7, write: bool = True) ->
     if write:
         (project / "overrides").symlink_to(PROJECT_DIR / "overrides")
         config = (PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8")
-        config = config.replace("src/deflect/mkdocs_hooks.py", str(PROJECT_DIR / "src/deflect/mkdocs_hooks.py"))
+        config = config.replace("src/deflect/", str(PROJECT_DIR / "src/deflect") + "/")
         (project / "mkdocs.yml").write_text(config, encoding="utf-8")
     questions = []
     for lang in ("en", "de", "fr", "it", "es"):

@@ -28,10 +28,10 @@ def candidates(query: str, lang: str):
 
     help_center = current_help_center()
     opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
-    with opened.searcher(lang) as searcher:
-        question = engine.question_words(searcher.reader(), opened.lexicon(lang), query, lang,
+    with opened.language(lang) as index:
+        question = engine.question_words(index.reader, index.lexicon, query, lang,
                                          help_center.default_language, opened.synonyms.get(lang, ()))
-        ranked = engine.rank(searcher, question, lang, help_center.default_language)
+        ranked = engine.rank(index, question, lang, help_center.default_language)
     return question, ranked
 
 

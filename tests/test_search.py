@@ -169,7 +169,7 @@ def small_help_center(tmp_path) -> Path:
         shutil.copy(PROJECT_DIR / "docs" / "fr" / name, project / "docs" / "fr" / name)
     (project / "overrides").symlink_to(PROJECT_DIR / "overrides")
     config = (PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8")
-    config = config.replace("src/deflect/mkdocs_hooks.py", str(PROJECT_DIR / "src/deflect/mkdocs_hooks.py"))
+    config = config.replace("src/deflect/", str(PROJECT_DIR / "src/deflect") + "/")
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")
     return project
 

@@ -25,12 +25,13 @@ from typing import Callable, Iterable
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from whoosh import index as whoosh_index
 
 from deflect.helpcenter import current_help_center
 from deflect.search import engine
 from deflect.search.evidence import Evidence
 from deflect.search.lexicon import Lexicon
+from deflect.search.scorer import FlatScorer
+from deflect.search.storage import open_index
 from deflect.search.index import SYNONYMS, build_generation, current_generation, prune, swap_in
 from deflect.search.synonyms import SynonymError, check_synonyms, load_synonyms
 
@@ -66,12 +67,12 @@ class SearchUnavailable(RuntimeError):
 
 
 class _OpenGeneration:
-    """A pool of searchers on one generation of the index, per language.
+    """One generation of the index, open in this process: per language, one searcher and its lexicon.
 
-    A Whoosh searcher is not meant to be shared by threads at once, and
-    opening one costs more than a search: each request borrows an open
-    searcher and gives it back, so a process opens at most as many as it
-    serves requests at the same time, once per generation.
+    A Whoosh searcher reads its files through shared file positions, so
+    threads take turns on it (a lock per language); under the GIL they would
+    take turns anyway, and one searcher per language keeps a worker's memory
+    to one copy of each language's term index and stored fields.
     """
 
     def __init__(self, generation: Path, languages: tuple[str, ...]):
@@ -81,15 +82,16 @@ class _OpenGeneration:
         except SynonymError:  # `deflect check` says why; search on without them
             self.synonyms = {}
         self._indexes: dict = {}
+        self._searchers: dict = {}
         self._lexicons: dict[str, Lexicon] = {}
-        self._free: dict[str, list] = {}
+        self._locks = {lang: threading.Lock() for lang in languages}
         self._lock = threading.Lock()
         self.retired = False
 
     def _open(self, lang: str):
         try:
             if lang not in self._indexes:
-                self._indexes[lang] = whoosh_index.open_dir(str(self.generation / lang))
+                self._indexes[lang] = open_index(self.generation / lang)
             return self._indexes[lang].searcher(weighting=engine.new_weighting())
         except Exception as exc:  # a half-deleted or foreign folder: "unavailable"
             raise SearchUnavailable(f"the search index {self.generation.name}/{lang} "
@@ -110,30 +112,33 @@ class _OpenGeneration:
         return lexicon
 
     @contextmanager
-    def searcher(self, lang: str):
-        """Lend a searcher of ``lang`` for the duration of a ``with`` block."""
-        with self._lock:
-            free = self._free.setdefault(lang, [])
-            searcher = free.pop() if free else None
-            if searcher is None:
+    def language(self, lang: str):
+        """Hold the :class:`~deflect.search.engine.LanguageIndex` of ``lang`` in a ``with`` block.
+
+        Threads take turns on it; a late request on a retired generation opens its own.
+        """
+        lexicon = self.lexicon(lang)
+        with self._locks[lang]:
+            index = self._searchers.get(lang)
+            if index is None:
                 searcher = self._open(lang)
-        try:
-            yield searcher
-        finally:
-            with self._lock:
-                if self.retired:
-                    searcher.close()
-                else:
-                    self._free[lang].append(searcher)
+                index = engine.LanguageIndex(searcher, lexicon, FlatScorer(searcher))
+                if not self.retired:
+                    self._searchers[lang] = index
+            try:
+                yield index
+            finally:
+                if self.retired and self._searchers.get(lang) is not index:
+                    index.searcher.close()
 
     def retire(self):
-        """Close the idle searchers; the ones lent out close when given back."""
-        with self._lock:
-            self.retired = True
-            for searchers in self._free.values():
-                for searcher in searchers:
-                    searcher.close()
-            self._free.clear()
+        """Close the searchers, each once no thread holds it."""
+        self.retired = True
+        for lang, lock in self._locks.items():
+            with lock:
+                index = self._searchers.pop(lang, None)
+                if index is not None:
+                    index.searcher.close()
 
 
 _generations: dict[Path, _OpenGeneration] = {}
@@ -173,9 +178,9 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestio
         return []
     opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
     try:
-        with opened.searcher(lang) as searcher:
-            found = engine.suggest_in(searcher, opened.lexicon(lang), query[:MAX_QUERY_CHARS], lang,
-                                      help_center.default_language, limit, opened.synonyms.get(lang, ()))
+        with opened.language(lang) as index:
+            found = engine.suggest_in(index, query[:MAX_QUERY_CHARS], lang, help_center.default_language, limit,
+                                      opened.synonyms.get(lang, ()))
     except (OSError, EOFError) as exc:  # the generation vanished under an old searcher
         raise SearchUnavailable(f"the search index could not be read: {exc}") from exc
     return [Suggestion(id=match.article, title=match.best["title"],
@@ -192,11 +197,14 @@ EVIDENCE_SOURCE = "deflect.search.evidence"
 
 
 def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int | None = None,
-                  evidence: Iterable[Evidence] | None = None) -> Path:
+                  evidence: Iterable[Evidence] | None = None, full: bool = False) -> Path:
     """Build a new generation from the help center's docs, swap it in, prune old ones.
 
-    ``evidence``: questions that articles answered (:mod:`deflect.search.evidence`); by default
-    what the callable registered as ``app.extensions[EVIDENCE_SOURCE]`` returns, if any.
+    Only the articles that changed since the current generation are indexed
+    again, unless ``full`` (or the Markdown settings, vendor facts or index
+    format changed). ``evidence``: questions that articles answered
+    (:mod:`deflect.search.evidence`); by default what the callable registered
+    as ``app.extensions[EVIDENCE_SOURCE]`` returns, if any.
     """
     help_center = app.extensions["deflect.help_center"]
     index_dir = Path(app.config["INDEX_DIR"])
@@ -205,12 +213,12 @@ def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int
         evidence = source() if source else ()
     echo(f"Indexing the help center ({', '.join(help_center.languages)}) …")
     generation = build_generation(index_dir, help_center, Path(app.config["MKDOCS_YML"]), echo, procs=procs,
-                                  evidence=evidence)
+                                  evidence=evidence, full=full)
     swap_in(index_dir, generation)
     prune(index_dir)
     manifest = json.loads((generation / "generation.json").read_text(encoding="utf-8"))
     counts = ", ".join(f"{lang} {n}" for lang, n in manifest["articles"].items())
-    echo(f"Search index {generation.name} is current: articles {counts}; "
+    echo(f"Search index {generation.name} is current ({manifest['build']}): articles {counts}; "
          f"{manifest['fallbacks']} English fallbacks; {manifest['seconds']} s.")
     return generation
 
@@ -218,13 +226,14 @@ def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int
 @click.command("index")
 @click.option("--procs", default=None, type=click.IntRange(1, 64),
               help="writer processes (default: one per CPU for a large help center)")
+@click.option("--full", is_flag=True, help="index every article again, not only the changed ones")
 @with_appcontext
-def index_command(procs: int) -> None:
+def index_command(procs: int, full: bool) -> None:
     """Build a new generation of the search index and make it current."""
     from deflect.content import ContentError
 
     try:
-        rebuild_index(current_app._get_current_object(), echo=click.echo, procs=procs)
+        rebuild_index(current_app._get_current_object(), echo=click.echo, procs=procs, full=full)
     except ContentError as exc:
         raise click.UsageError(f"an article cannot be indexed: {exc}") from exc
 

@@ -91,7 +91,7 @@ def stop_words(lang: str) -> frozenset[str]:
     return frozenset(words)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def forms(word: str, lang: str) -> frozenset[str]:
     """Return the indexed forms of one lower-cased word (see the module docstring)."""
     stemmer = _stemmer(lang)

@@ -50,12 +50,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from whoosh import scoring
-from whoosh.query import Or, Term
+from whoosh.query import Term
 
 from deflect.search.analysis import WORD, forms, informativeness, words, zipf
 from deflect.search.articles import snippet
 from deflect.search.index import TEXT_FIELDS, field_name
 from deflect.search.lexicon import Lexicon
+from deflect.search.scorer import FlatScorer
 from deflect.search.synonyms import Rule, expand
 
 #: Field kind → weight of a match in it.
@@ -242,9 +243,14 @@ def scoring_terms(reader, question: Question, lang: str) -> list[Term]:
     return kept
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def text_forms(text: str, lang: str) -> frozenset[str]:
-    """Return the forms of every word of ``text`` (a stored section, analysed once)."""
+    """Return the forms of every word of ``text`` (a stored section).
+
+    The cache holds every section of a help center of a few hundred
+    articles; a large one's sections rarely come back, and their forms
+    would fill a worker's memory (a few KB each).
+    """
     found: set[str] = set()
     for word in set(WORD.findall(text.lower())):
         found |= forms(word, lang)
@@ -302,28 +308,39 @@ class ArticleMatch:
         return set().union(*(question[number].forms(self.written) for number in self.credits))
 
 
-def rank(searcher, question: Question, lang: str, default: str) -> list[ArticleMatch]:
+@dataclass
+class LanguageIndex:
+    """What one language's questions are answered with: its searcher, lexicon and scorer."""
+
+    searcher: object
+    lexicon: Lexicon
+    scorer: FlatScorer
+
+    @property
+    def reader(self):
+        return self.searcher.reader()
+
+
+def rank(index: LanguageIndex, question: Question, lang: str, default: str) -> list[ArticleMatch]:
     """Return the articles the question matches, best score first, confident or not."""
-    subqueries = scoring_terms(searcher.reader(), question, lang)
-    if not subqueries:
+    terms = scoring_terms(index.reader, question, lang)
+    if not terms:
         return []
-    # Fields are per served language: no filter, and Whoosh may skip hopeless documents.
-    hits = searcher.search(Or(subqueries), limit=SECTIONS_SCANNED, optimize=True)
+    # Fields are per served language: no filter; the best sections, one entry per article.
     articles: dict[str, ArticleMatch] = {}
-    for hit in hits:
-        stored = hit.fields()
+    for score, docnum in index.scorer.top(terms, SECTIONS_SCANNED):
+        stored = index.searcher.stored_fields(docnum)
         match = articles.setdefault(stored["article"], ArticleMatch(stored["article"]))
-        match.add_section(stored, hit.score * stored.get("weight", 1.0),
-                          default if stored["fallback"] else lang, question)
+        match.add_section(stored, score * stored.get("weight", 1.0), default if stored["fallback"] else lang, question)
     return sorted(articles.values(), key=lambda m: -m.score)
 
 
-def suggest_in(searcher, lexicon: Lexicon, query: str, lang: str, default: str, limit: int,
+def suggest_in(index: LanguageIndex, query: str, lang: str, default: str, limit: int,
                rules: tuple[Rule, ...] = ()) -> list[tuple[ArticleMatch, str]]:
     """Return up to ``limit`` confident matches for ``query`` in ``lang``, with their snippets, best first."""
-    question = question_words(searcher.reader(), lexicon, query, lang, default, rules)
+    question = question_words(index.reader, index.lexicon, query, lang, default, rules)
     found: list[tuple[ArticleMatch, str]] = []
-    for match in rank(searcher, question, lang, default):
+    for match in rank(index, question, lang, default):
         if not match.confident(question):
             continue
         if found and match.score < MIN_RELATIVE_SCORE * found[0][0].score:

@@ -14,23 +14,28 @@ running on them time to finish (POSIX keeps open files readable anyway).
 """
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 import os
 import re
 import shutil
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
 
 from deflect.search.analysis import analyzer_for, words
 from deflect.content import article_id
 from deflect.search.articles import Article, ArticleReader, article_paths, markdown_settings
 from deflect.search import evidence as evidence_module
-from deflect.search.lexicon import Lexicon
+from deflect.search.lexicon import FILE as LEXICON_FILE, Lexicon
 from deflect.search.synonyms import SYNONYMS_FILE
 
 CURRENT = "current"
@@ -115,110 +120,266 @@ def section_documents(article: Article, lang: str, fallback: bool, learned: str 
         yield document
 
 
-def build_language(generation: Path, help_center, settings: tuple[list, dict], lang: str,
-                   learned: dict[str, str] | None = None) -> dict:
-    """Write the index of one language (its articles, English ones for the missing) and describe it.
+#: Bump when the index's layout or analysis changes: an incremental build then starts afresh.
+INDEX_FORMAT = 3
+#: A large help center is indexed in shards of about this many articles (several per process).
+SHARD_ARTICLES = 2500
+SHARDS = ".shards"
 
-    ``learned``: article → the words customers used for it in this language.
-    """
-    learned = learned or {}
-    started = time.monotonic()
-    reader = ArticleReader(settings, help_center.extra)
+
+@dataclass(frozen=True)
+class Served:
+    """One article a language serves: its source file, the language it is written in, its fingerprint."""
+
+    id: str
+    path: Path
+    root: Path  # docs/<written>/
+    written: str
+    fallback: bool
+    fingerprint: str  # changes when its source or what it learned changes
+
+
+def served_in(help_center, lang: str, learned: dict[str, str]) -> list[Served]:
+    """Return the articles ``lang`` serves: its own, then the English ones standing in for the missing."""
     docs_dir = Path(help_center.docs_dir)
     default = help_center.default_language
-    own = {}
-    for path in article_paths(docs_dir, lang):
-        article = reader.read(path, docs_dir / lang, lang)
-        own[article.id] = article
-    missing = []
-    if lang != default:
-        root = docs_dir / default
-        missing = [p for p in article_paths(docs_dir, default) if article_id(p, root) not in own]
-    folder = generation / lang
-    folder.mkdir()
-    ix = whoosh_index.create_in(str(folder), build_schema(lang, default))
-    writer = ix.writer(limitmb=512)
-    vocabulary = []  # the own articles' words, section by section, for the lexicon
-    for article in own.values():
-        for document in section_documents(article, lang, fallback=False, learned=learned.get(article.id, "")):
-            writer.add_document(**document)
-            vocabulary.append(words(" ".join([document["topic"], document["body"]]), lang))
-    for path in missing:
-        article = reader.read(path, docs_dir / default, default)
-        for document in section_documents(article, lang, fallback=True, learned=learned.get(article.id, "")):
-            writer.add_document(**document)
-    writer.commit()
-    ix.close()
-    Lexicon.build(lang, vocabulary).save(folder)
-    return {"lang": lang, "articles": len(own), "fallbacks": len(missing),
-            "seconds": round(time.monotonic() - started, 1)}
 
+    def served(path: Path, written: str, fallback: bool) -> Served:
+        identifier = article_id(path, docs_dir / written)
+        digest = hashlib.sha1(path.read_bytes())
+        digest.update(learned.get(identifier, "").encode("utf-8"))
+        return Served(identifier, path, docs_dir / written, written, fallback, digest.hexdigest())
 
-def _build_language_job(job) -> dict:
-    return build_language(*job)
+    own = [served(path, lang, False) for path in article_paths(docs_dir, lang)]
+    ids = {article.id for article in own}
+    missing = [] if lang == default else [
+        served(path, default, True) for path in article_paths(docs_dir, default)
+        if article_id(path, docs_dir / default) not in ids]
+    return own + missing
 
 
 def served_articles(help_center) -> dict[str, set[str]]:
     """Return, per language, the ids of the articles it serves (its own and the English stand-ins)."""
-    docs_dir = Path(help_center.docs_dir)
-    ids = {lang: {article_id(p, docs_dir / lang) for p in article_paths(docs_dir, lang)}
-           for lang in help_center.languages}
-    default = ids.get(help_center.default_language, set())
-    return {lang: own | default for lang, own in ids.items()}
+    return {lang: {article.id for article in served_in(help_center, lang, {})} for lang in help_center.languages}
+
+
+def article_words(document: dict, lang: str) -> list[str]:
+    """Return the content words a section adds to its language's lexicon."""
+    return words(" ".join([document.get("topic", ""), document.get("body", "")]), lang)
+
+
+def write_articles(writer, reader: ArticleReader, articles: Iterable[Served], lang: str,
+                   learned: dict[str, str], vocabulary: list) -> None:
+    """Add the sections of ``articles`` to ``writer``; collect the own-language sections' words."""
+    for served in articles:
+        article = reader.read(served.path, served.root, served.written)
+        for document in section_documents(article, lang, fallback=served.fallback,
+                                          learned=learned.get(served.id, "")):
+            writer.add_document(**document)
+            if not served.fallback:
+                vocabulary.append(article_words(document, lang))
+
+
+def build_shard(folder: Path, help_center, settings: tuple[list, dict], lang: str,
+                articles: list[Served], learned: dict[str, str]) -> dict:
+    """Write one shard of a language's index into ``folder``; return its own-language words, counted."""
+    started = time.monotonic()
+    folder.mkdir(parents=True)
+    ix = whoosh_index.create_in(str(folder), build_schema(lang, help_center.default_language))
+    writer = ix.writer(limitmb=256, compound=False)  # one file per part: mapped when read (storage.py)
+    vocabulary: list = []
+    write_articles(writer, ArticleReader(settings, help_center.extra), articles, lang, learned, vocabulary)
+    writer.commit()
+    ix.close()
+    frequencies, written = Lexicon.count(vocabulary)
+    return {"lang": lang, "folder": str(folder), "articles": len(articles), "frequencies": frequencies,
+            "written": written, "seconds": round(time.monotonic() - started, 1)}
+
+
+def _build_shard_job(job) -> dict:
+    return build_shard(*job)
+
+
+def assemble(folder: Path, shards: list[Path]) -> None:
+    """Make one index in ``folder`` of the shards' segments (moved, not merged: search reads them all)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    storage = FileStorage(str(folder))
+    segments, schema = [], None
+    for shard in shards:
+        shard_storage = FileStorage(str(shard))
+        toc = TOC.read(shard_storage, whoosh_index._DEF_INDEX_NAME)
+        schema = toc.schema
+        for segment in toc.segments:
+            for name in segment.list_files(shard_storage):
+                os.replace(shard / name, folder / name)
+            segments.append(segment)
+    TOC(schema, segments, 1).write(storage, whoosh_index._DEF_INDEX_NAME)
+
+
+def _lexicon_job(job) -> str:
+    lang, shards, folder = job
+    frequencies: Counter = Counter()
+    written: dict[str, str] = {}
+    for shard in shards:
+        frequencies.update(shard["frequencies"])
+        for key, word in shard["written"].items():
+            written.setdefault(key, word)
+    Lexicon.from_counts(lang, frequencies, written).save(Path(folder))
+    return lang
+
+
+def compatibility(help_center, settings: tuple[list, dict]) -> str:
+    """Return what an incremental build must share with the previous one (else it starts afresh)."""
+    state = [INDEX_FORMAT, list(help_center.languages), help_center.default_language,
+             repr(settings), json.dumps(help_center.extra, sort_keys=True, default=str)]
+    return hashlib.sha1(json.dumps(state).encode("utf-8")).hexdigest()
 
 
 def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
                      echo: Callable[..., None], procs: int | None = None,
-                     evidence: Iterable[evidence_module.Evidence] = ()) -> Path:
+                     evidence: Iterable[evidence_module.Evidence] = (), full: bool = False) -> Path:
     """Write a complete new generation under ``index_dir`` and return its path (not yet current).
 
-    One Whoosh index per language (``<generation>/<lang>/``), built by
-    ``procs`` processes (default: one per CPU for a large help center);
+    One Whoosh index per language (``<generation>/<lang>/``). When the
+    current generation was built the same way (:func:`compatibility`) and
+    ``full`` is false, only the articles whose source or learned words
+    changed are indexed again, into a copy of it (:func:`update_generation`).
+    Otherwise every article is, in shards of :data:`SHARD_ARTICLES` spread
+    over ``procs`` processes (default: one per CPU for a large help center).
     ``evidence`` (:mod:`deflect.search.evidence`) teaches articles their customers' words.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    generation = index_dir / f"{PREFIX}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
-    generation.mkdir()
-    docs_dir = Path(help_center.docs_dir)
-    count = sum(1 for lang in help_center.languages for _ in article_paths(docs_dir, lang))
-    if procs is None:
-        procs = (os.cpu_count() or 1) if count > 500 else 1
     settings = markdown_settings(mkdocs_yml)
     learned = evidence_module.learn(evidence, served_articles(help_center))
-    jobs = [(generation, help_center, settings, lang, evidence_module.for_language(learned, lang))
-            for lang in help_center.languages]
-    echo(f"  {count} articles in {len(jobs)} languages, {procs} process(es) …")
+    served = {lang: served_in(help_center, lang, evidence_module.for_language(learned, lang))
+              for lang in help_center.languages}
+    key = compatibility(help_center, settings)
+    previous = current_generation(index_dir)
+    generation = index_dir / f"{PREFIX}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
+    generation.mkdir()
     try:
-        languages = []
-        if procs > 1:
-            import multiprocessing
-
-            with multiprocessing.get_context("fork").Pool(procs) as pool:
-                for done in pool.imap_unordered(_build_language_job, jobs):
-                    languages.append(done)
-                    echo(f"  {done['lang']}: {done['articles']} articles, {done['fallbacks']} English "
-                         f"fallbacks, {done['seconds']} s ({len(languages)}/{len(jobs)} languages)")
+        manifest = _read_manifest(previous) if previous and not full else None
+        if manifest and manifest.get("compatibility") == key:
+            changed = update_generation(generation, previous, manifest, help_center, settings, served, learned, echo)
+            how = f"incremental: {changed} article version(s) indexed again"
         else:
-            for job in jobs:
-                languages.append(build_language(*job))
+            _full_build(generation, help_center, settings, served, learned, echo, procs)
+            how = "full"
         evidence_module.save(learned, generation)
         synonyms = Path(help_center.root) / SYNONYMS_FILE
         if synonyms.is_file():
             shutil.copyfile(synonyms, generation / SYNONYMS)
-        by_lang = {done["lang"]: done for done in languages}
         manifest = {
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "build": how,
+            "compatibility": key,
             "languages": list(help_center.languages),
-            "articles": {lang: by_lang[lang]["articles"] for lang in help_center.languages},
-            "fallbacks": sum(d["fallbacks"] for d in languages),
+            "articles": {lang: sum(not a.fallback for a in served[lang]) for lang in help_center.languages},
+            "fallbacks": sum(a.fallback for lang in help_center.languages for a in served[lang]),
+            "fingerprints": {lang: {a.id: a.fingerprint for a in served[lang]} for lang in help_center.languages},
             "seconds": round(time.monotonic() - started, 2),
         }
-        (generation / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        (generation / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
     return generation
+
+
+def _read_manifest(generation: Path) -> dict | None:
+    try:
+        return json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _full_build(generation: Path, help_center, settings, served: dict[str, list[Served]], learned,
+                echo: Callable[..., None], procs: int | None) -> None:
+    count = sum(len(articles) for articles in served.values())
+    if procs is None:
+        procs = (os.cpu_count() or 1) if count > 500 else 1
+    jobs = []
+    for lang, articles in served.items():
+        shards = max(1, round(len(articles) / SHARD_ARTICLES)) if procs > 1 else 1
+        for number in range(shards):
+            jobs.append((generation / SHARDS / f"{lang}-{number}", help_center, settings, lang,
+                         articles[number::shards], evidence_module.for_language(learned, lang)))
+    jobs.sort(key=lambda job: -len(job[4]))  # the largest first: no process idles at the end
+    echo(f"  {count} article versions in {len(served)} languages: {len(jobs)} shard(s), {procs} process(es) …")
+    done: dict[str, list] = {lang: [] for lang in served}
+    if procs > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(procs) as pool:
+            for number, shard in enumerate(pool.imap_unordered(_build_shard_job, jobs), 1):
+                done[shard["lang"]].append(shard)
+                echo(f"  {shard['lang']}: {shard['articles']} articles in {shard['seconds']} s "
+                     f"({number}/{len(jobs)} shards)")
+            for lang, shards in done.items():
+                assemble(generation / lang, [Path(shard["folder"]) for shard in shards])
+            lexicons = [(lang, shards, str(generation / lang)) for lang, shards in done.items()]
+            for lang in pool.imap_unordered(_lexicon_job, lexicons):
+                echo(f"  {lang}: lexicon written")
+    else:
+        for job in jobs:
+            done[job[3]].append(build_shard(*job))
+        for lang, shards in done.items():
+            assemble(generation / lang, [Path(shard["folder"]) for shard in shards])
+            _lexicon_job((lang, shards, str(generation / lang)))
+    shutil.rmtree(generation / SHARDS, ignore_errors=True)
+
+
+def update_generation(generation: Path, previous: Path, manifest: dict, help_center, settings,
+                      served: dict[str, list[Served]], learned, echo: Callable[..., None]) -> int:
+    """Make ``generation`` a copy of ``previous`` with the changed articles indexed again; return how many.
+
+    The copy is of hard links (Whoosh never rewrites a segment file; a
+    commit adds new files and a new table of contents), so it costs no
+    disk and little time; each changed article's sections are deleted and
+    added again in a new small segment, and its language's lexicon learns
+    the new words (their inflections wait for the next full build).
+    """
+    changed_total = 0
+    reader = ArticleReader(settings, help_center.extra)
+    for lang, articles in served.items():
+        before = manifest.get("fingerprints", {}).get(lang, {})
+        now = {article.id: article for article in articles}
+        changed = [a for a in articles if before.get(a.id) != a.fingerprint]
+        removed = [identifier for identifier in before if identifier not in now]
+        folder = generation / lang
+        folder.mkdir()
+        for path in (previous / lang).iterdir():
+            if path.name != "MAIN_WRITELOCK":
+                os.link(path, folder / path.name)
+        if not changed and not removed:
+            continue
+        changed_total += len(changed) + len(removed)
+        lexicon = Lexicon.load(folder)
+        ix = whoosh_index.open_dir(str(folder))
+        with ix.searcher() as searcher:
+            old_words = [article_words(_topic_and_body(fields, lang), lang)
+                         for identifier in [*(a.id for a in changed), *removed]
+                         for fields in searcher.documents(article=identifier) if not fields["fallback"]]
+        writer = ix.writer(limitmb=64, compound=False)
+        for identifier in [*(a.id for a in changed), *removed]:
+            writer.delete_by_term("article", identifier)
+        new_words: list = []
+        write_articles(writer, reader, changed, lang, evidence_module.for_language(learned, lang), new_words)
+        writer.commit(merge=False)  # one more small segment; the big ones stay as they are
+        ix.close()
+        (folder / LEXICON_FILE).unlink()  # a hard link: write a new file, do not change the old one
+        lexicon.update(removed=old_words, added=new_words)
+        lexicon.save(folder)
+        echo(f"  {lang}: {len(changed)} changed, {len(removed)} removed")
+    return changed_total
+
+
+def _topic_and_body(fields: dict, lang: str) -> dict:
+    """Return the analysed text of a stored section, as :func:`section_documents` indexed it."""
+    heading = fields["heading"] if fields["anchor"] else ""
+    return {"topic": " ".join([fields["title"], fields["keywords"], heading]),
+            "body": URL_SCHEME.sub("", fields["text"])}
 
 
 def swap_in(index_dir: Path, generation: Path) -> None:

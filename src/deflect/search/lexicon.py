@@ -94,9 +94,9 @@ class Lexicon:
 
     # --- building ---
 
-    @classmethod
-    def build(cls, lang: str, sections: Iterable[Iterable[str]]) -> "Lexicon":
-        """Return the lexicon of ``sections``, each given as its lower-cased content words."""
+    @staticmethod
+    def count(sections: Iterable[Iterable[str]]) -> tuple[Counter, dict[str, str]]:
+        """Return how many sections hold each folded word, and a spelling of each as written."""
         frequencies: Counter[str] = Counter()
         written: dict[str, str] = {}  # folded → a spelling as written (the lemmatizer needs accents)
         for section in sections:
@@ -106,10 +106,43 @@ class Lexicon:
                 written.setdefault(key, word)
                 folded.add(key)
             frequencies.update(folded)
+        return frequencies, written
+
+    @classmethod
+    def build(cls, lang: str, sections: Iterable[Iterable[str]]) -> "Lexicon":
+        """Return the lexicon of ``sections``, each given as its lower-cased content words."""
+        return cls.from_counts(lang, *cls.count(sections))
+
+    @classmethod
+    def from_counts(cls, lang: str, frequencies: Counter, written: dict[str, str]) -> "Lexicon":
+        """Return the lexicon of words counted by :meth:`count` (the counts of several shards added up)."""
         lexicon = cls(lang, dict(frequencies))
-        lexicon.inflections, siblings = _inflections(lang, written, frequencies)
+        inflections, siblings = _remembered_inflections(
+            lang, tuple(sorted(written.items())), tuple(sorted(frequencies.items())))
+        lexicon.inflections = {form: list(words) for form, words in inflections.items()}
         lexicon.families = lexicon._families(siblings)
         return lexicon
+
+    def update(self, removed: Iterable[Iterable[str]], added: Iterable[Iterable[str]]) -> None:
+        """Count sections out and in (an article edited); new words get families and typos, not inflections."""
+        gone, _ = self.count(removed)
+        new, _ = self.count(added)
+        for word, n in gone.items():
+            left = self.frequencies.get(word, 0) - n
+            if left > 0:
+                self.frequencies[word] = left
+            else:
+                self.frequencies.pop(word, None)
+                self.families.pop(word, None)
+        fresh = [word for word in new if word not in self.frequencies]
+        for word, n in new.items():
+            self.frequencies[word] = self.frequencies.get(word, 0) + n
+        self.__post_init__()
+        for word in fresh:
+            self.inflections.pop(word, None)  # now a word of the articles itself
+            related = self._prefix_relatives(word)
+            if related:
+                self.families[word] = related
 
     def _families(self, siblings: dict[str, list[str]]) -> dict[str, list[str]]:
         families = {}
@@ -225,6 +258,12 @@ class Lexicon:
         if len(folded) >= 5:
             found += self.longer(folded)
         return list(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=8)
+def _remembered_inflections(lang: str, written: tuple, frequencies: tuple) -> tuple[dict, dict]:
+    """Return :func:`_inflections`, kept for a process that indexes the same articles again (tests, serve)."""
+    return _inflections(lang, dict(written), Counter(dict(frequencies)))
 
 
 def _inflections(lang: str, written: dict[str, str], frequencies: Counter) -> tuple[dict, dict]:
