@@ -121,9 +121,11 @@ def section_documents(article: Article, lang: str, fallback: bool, learned: str 
 
 
 #: Bump when the index's layout or analysis changes: an incremental build then starts afresh.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 #: A large help center is indexed in shards of about this many articles (several per process).
 SHARD_ARTICLES = 2500
+#: When more than this share of the article versions changed, a full build (in parallel) is faster.
+MAX_INCREMENTAL_SHARE = 0.1
 SHARDS = ".shards"
 
 
@@ -132,35 +134,65 @@ class Served:
     """One article a language serves: its source file, the language it is written in, its fingerprint."""
 
     id: str
-    path: Path
-    root: Path  # docs/<written>/
+    path: str
+    root: str  # docs/<written>/
     written: str
     fallback: bool
     fingerprint: str  # changes when its source or what it learned changes
 
 
-def served_in(help_center, lang: str, learned: dict[str, str]) -> list[Served]:
+def list_articles(docs_dir: Path, lang: str) -> dict[str, tuple[str, str]]:
+    """Return article id → (source file, a fingerprint of its version: size and modification time).
+
+    A stat per file, not a read: a large help center's index learns in a
+    fraction of a second which few articles an author changed.
+    """
+    root = str(Path(docs_dir) / lang)
+    found: dict[str, tuple[Path, str]] = {}
+    for folder, subfolders, files in os.walk(root):
+        subfolders.sort()
+        relative = os.path.relpath(folder, root)
+        for name in sorted(files):
+            if name.endswith(".md"):
+                path = os.path.join(folder, name)
+                status = os.stat(path)
+                identifier = name[:-3] if relative == "." else f"{relative}/{name[:-3]}".replace(os.sep, "/")
+                found[identifier] = (path, f"{status.st_size}:{status.st_mtime_ns}")
+    return found
+
+
+def served_in(help_center, lang: str, learned: dict[str, str],
+              listings: dict[str, dict[str, tuple[str, str]]] | None = None) -> list[Served]:
     """Return the articles ``lang`` serves: its own, then the English ones standing in for the missing."""
     docs_dir = Path(help_center.docs_dir)
     default = help_center.default_language
+    listings = listings if listings is not None else {}
+    for code in {lang, default}:
+        if code not in listings:
+            listings[code] = list_articles(docs_dir, code)
 
-    def served(path: Path, written: str, fallback: bool) -> Served:
-        identifier = article_id(path, docs_dir / written)
-        digest = hashlib.sha1(path.read_bytes())
-        digest.update(learned.get(identifier, "").encode("utf-8"))
-        return Served(identifier, path, docs_dir / written, written, fallback, digest.hexdigest())
+    roots = {code: str(docs_dir / code) for code in (lang, default)}
 
-    own = [served(path, lang, False) for path in article_paths(docs_dir, lang)]
-    ids = {article.id for article in own}
+    def served(identifier: str, written: str, fallback: bool) -> Served:
+        path, version = listings[written][identifier]
+        extra = learned.get(identifier, "")
+        fingerprint = version + (":" + hashlib.sha1(extra.encode("utf-8")).hexdigest() if extra else "")
+        return Served(identifier, path, roots[written], written, fallback, fingerprint)
+
+    own = [served(identifier, lang, False) for identifier in listings[lang]]
     missing = [] if lang == default else [
-        served(path, default, True) for path in article_paths(docs_dir, default)
-        if article_id(path, docs_dir / default) not in ids]
+        served(identifier, default, True) for identifier in listings[default] if identifier not in listings[lang]]
     return own + missing
 
 
-def served_articles(help_center) -> dict[str, set[str]]:
+def served_articles(help_center, listings: dict | None = None) -> dict[str, set[str]]:
     """Return, per language, the ids of the articles it serves (its own and the English stand-ins)."""
-    return {lang: {article.id for article in served_in(help_center, lang, {})} for lang in help_center.languages}
+    listings = listings if listings is not None else {}
+    for lang in help_center.languages:
+        if lang not in listings:
+            listings[lang] = list_articles(Path(help_center.docs_dir), lang)
+    default = set(listings[help_center.default_language])
+    return {lang: set(listings[lang]) | default for lang in help_center.languages}
 
 
 def article_words(document: dict, lang: str) -> list[str]:
@@ -172,7 +204,7 @@ def write_articles(writer, reader: ArticleReader, articles: Iterable[Served], la
                    learned: dict[str, str], vocabulary: list) -> None:
     """Add the sections of ``articles`` to ``writer``; collect the own-language sections' words."""
     for served in articles:
-        article = reader.read(served.path, served.root, served.written)
+        article = reader.read(Path(served.path), Path(served.root), served.written)
         for document in section_documents(article, lang, fallback=served.fallback,
                                           learned=learned.get(served.id, "")):
             writer.add_document(**document)
@@ -251,8 +283,9 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
     index_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     settings = markdown_settings(mkdocs_yml)
-    learned = evidence_module.learn(evidence, served_articles(help_center))
-    served = {lang: served_in(help_center, lang, evidence_module.for_language(learned, lang))
+    listings: dict = {}  # language → its article files, listed once
+    learned = evidence_module.learn(evidence, served_articles(help_center, listings))
+    served = {lang: served_in(help_center, lang, evidence_module.for_language(learned, lang), listings)
               for lang in help_center.languages}
     key = compatibility(help_center, settings)
     previous = current_generation(index_dir)
@@ -260,7 +293,9 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
     generation.mkdir()
     try:
         manifest = _read_manifest(previous) if previous and not full else None
-        if manifest and manifest.get("compatibility") == key:
+        incremental = (manifest and manifest.get("compatibility") == key
+                       and _changed_share(manifest, served) <= MAX_INCREMENTAL_SHARE)
+        if incremental:
             changed = update_generation(generation, previous, manifest, help_center, settings, served, learned, echo)
             how = f"incremental: {changed} article version(s) indexed again"
         else:
@@ -285,6 +320,15 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
         shutil.rmtree(generation, ignore_errors=True)
         raise
     return generation
+
+
+def _changed_share(manifest: dict, served: dict[str, list[Served]]) -> float:
+    """Return the share of article versions added, changed or removed since ``manifest``."""
+    before = manifest.get("fingerprints", {})
+    now = {(lang, a.id): a.fingerprint for lang, articles in served.items() for a in articles}
+    then = {(lang, identifier): f for lang, prints in before.items() for identifier, f in prints.items()}
+    changed = sum(then.get(key) != fingerprint for key, fingerprint in now.items()) + len(then.keys() - now.keys())
+    return changed / max(1, len(now))
 
 
 def _read_manifest(generation: Path) -> dict | None:
@@ -366,13 +410,31 @@ def update_generation(generation: Path, previous: Path, manifest: dict, help_cen
             writer.delete_by_term("article", identifier)
         new_words: list = []
         write_articles(writer, reader, changed, lang, evidence_module.for_language(learned, lang), new_words)
-        writer.commit(merge=False)  # one more small segment; the big ones stay as they are
+        writer.commit(mergetype=merge_small)  # a small new segment; the small ones are joined
         ix.close()
         (folder / LEXICON_FILE).unlink()  # a hard link: write a new file, do not change the old one
         lexicon.update(removed=old_words, added=new_words)
         lexicon.save(folder)
         echo(f"  {lang}: {len(changed)} changed, {len(removed)} removed")
     return changed_total
+
+
+#: Segments of fewer sections than this (incremental updates) are merged into one at the next update.
+SMALL_SEGMENT = 2000
+
+
+def merge_small(writer, segments):
+    """Whoosh merge policy: merge the segments of fewer than :data:`SMALL_SEGMENT` sections, keep the shards."""
+    from whoosh.reading import SegmentReader
+
+    small = [segment for segment in segments if segment.doc_count_all() < SMALL_SEGMENT]
+    if len(small) < 2:
+        return list(segments)
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment not in small]
 
 
 def _topic_and_body(fields: dict, lang: str) -> dict:
