@@ -124,7 +124,9 @@ def section_documents(article: Article, lang: str, fallback: bool, learned: str 
 INDEX_FORMAT = 4
 #: A large help center is indexed in shards of about this many articles (several per process).
 SHARD_ARTICLES = 2500
-#: When more than this share of the article versions changed, a full build (in parallel) is faster.
+#: When more than this many article versions changed, or this share of them, a full build (in
+#: parallel) is about as fast as an incremental one (one process, one article after the other).
+MAX_INCREMENTAL_ARTICLES = 500
 MAX_INCREMENTAL_SHARE = 0.1
 SHARDS = ".shards"
 
@@ -293,8 +295,7 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
     generation.mkdir()
     try:
         manifest = _read_manifest(previous) if previous and not full else None
-        incremental = (manifest and manifest.get("compatibility") == key
-                       and _changed_share(manifest, served) <= MAX_INCREMENTAL_SHARE)
+        incremental = manifest and manifest.get("compatibility") == key and _few_changed(manifest, served)
         if incremental:
             changed = update_generation(generation, previous, manifest, help_center, settings, served, learned, echo)
             how = f"incremental: {changed} article version(s) indexed again"
@@ -322,13 +323,13 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
     return generation
 
 
-def _changed_share(manifest: dict, served: dict[str, list[Served]]) -> float:
-    """Return the share of article versions added, changed or removed since ``manifest``."""
+def _few_changed(manifest: dict, served: dict[str, list[Served]]) -> bool:
+    """Tell whether few enough article versions were added, changed or removed for an incremental build."""
     before = manifest.get("fingerprints", {})
     now = {(lang, a.id): a.fingerprint for lang, articles in served.items() for a in articles}
     then = {(lang, identifier): f for lang, prints in before.items() for identifier, f in prints.items()}
     changed = sum(then.get(key) != fingerprint for key, fingerprint in now.items()) + len(then.keys() - now.keys())
-    return changed / max(1, len(now))
+    return changed <= max(MAX_INCREMENTAL_ARTICLES, MAX_INCREMENTAL_SHARE * len(now))
 
 
 def _read_manifest(generation: Path) -> dict | None:
