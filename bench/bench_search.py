@@ -107,9 +107,9 @@ def raw_whoosh_ms(app, sample) -> list[float]:
     timings = []
     for lang, question in sample:
         with opened.language(lang) as index:
-            words = engine.question_words(index.reader, index.lexicon, question, lang, help_center.default_language,
+            words = engine.question_words(index, question, lang, help_center.default_language,
                                           opened.synonyms.get(lang, ()))
-            terms = engine.scoring_terms(index.reader, words, lang)
+            terms = engine.scoring_terms(index, words, lang)
             t0 = time.perf_counter()
             whoosh_top(index.searcher, terms, engine.SECTIONS_SCANNED)
             timings.append((time.perf_counter() - t0) * 1000)

@@ -29,7 +29,7 @@ def candidates(query: str, lang: str):
     help_center = current_help_center()
     opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
     with opened.language(lang) as index:
-        question = engine.question_words(index.reader, index.lexicon, query, lang,
+        question = engine.question_words(index, query, lang,
                                          help_center.default_language, opened.synonyms.get(lang, ()))
         ranked = engine.rank(index, question, lang, help_center.default_language)
     return question, ranked

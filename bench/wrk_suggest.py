@@ -8,7 +8,7 @@ request a different question, in its language), and prints requests/s and
 latency. Needs ``wrk`` (``apt-get install -y wrk``). Not part of the tests.
 
     python bench/wrk_suggest.py [--workers 2] [--connections 32] [--seconds 15] [--queries FILE ...]
-    python bench/wrk_suggest.py --cache 0      # the search's answer cache off
+    python bench/wrk_suggest.py --cache 0      # the search's answer cache off (default: on, its size)
 """
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ SERVER = """
 import sys
 from gunicorn.app.base import BaseApplication
 from deflect import create_app
+import deflect.search
+
+deflect.search.ANSWER_CACHE_SIZE = int(sys.argv[3])
 
 class Server(BaseApplication):
     def load_config(self):
@@ -100,7 +103,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--cache", default=None, help="DEFLECT_SUGGEST_CACHE for the server (0 = off)")
+    parser.add_argument("--cache", type=int, default=None,
+                        help="answers kept per worker (deflect.search.ANSWER_CACHE_SIZE; 0 = off)")
     parser.add_argument("--queries", type=Path, nargs="*", default=DEFAULT_QUERIES)
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -117,16 +121,17 @@ def main() -> int:
 
     port = free_port()
     env = {**os.environ, "DEFLECT_PROJECT_DIR": str(HERE.parent)}
-    if args.cache is not None:
-        env["DEFLECT_SUGGEST_CACHE"] = args.cache
-    server = subprocess.Popen([sys.executable, str(work / "server.py"), f"127.0.0.1:{port}", str(args.workers)],
-                              env=env, start_new_session=True)
+    from deflect.search import ANSWER_CACHE_SIZE
+
+    cache = ANSWER_CACHE_SIZE if args.cache is None else args.cache
+    server = subprocess.Popen([sys.executable, str(work / "server.py"), f"127.0.0.1:{port}", str(args.workers),
+                               str(cache)], env=env, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base + "/healthz")
         urllib.request.urlopen(base + paths[0], timeout=30).read()  # open the index in a worker
         print(f"gunicorn {args.workers} workers × 4 threads, wrk 2 threads × {args.connections} connections, "
-              f"{args.seconds} s; {len(paths)} different questions")
+              f"{args.seconds} s; {len(paths)} different questions; answer cache {cache or 'off'}")
         print(f"/healthz       {summary(run_wrk(base + '/healthz', args.connections, args.seconds))}")
         run_wrk(base + "/", args.connections, 3, script)  # warm every worker's searchers
         print(f"/api/suggest   {summary(run_wrk(base + '/', args.connections, args.seconds, script))}")

@@ -150,8 +150,8 @@ def test_the_flat_scorer_gives_whoosh_s_own_answer(app, lang, query):
         suggest("warm up", lang)
         opened = _open_generation(Path(app.config["INDEX_DIR"]), ("en", "de", "fr", "it", "es"))
         with opened.language(lang) as index:
-            question = engine.question_words(index.reader, index.lexicon, query, lang, "en")
-            terms = engine.scoring_terms(index.reader, question, lang)
+            question = engine.question_words(index, query, lang, "en")
+            terms = engine.scoring_terms(index, question, lang)
             ours, whoosh = index.scorer.top(terms, 30), whoosh_top(index.searcher, terms, 30)
     assert ours and [docnum for _, docnum in ours] == [docnum for _, docnum in whoosh]
     assert all(abs(a - b) < 1e-4 for (a, _), (b, _) in zip(ours, whoosh))

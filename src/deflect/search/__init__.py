@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,7 +31,6 @@ from deflect.helpcenter import current_help_center
 from deflect.search import engine
 from deflect.search.evidence import Evidence
 from deflect.search.lexicon import Lexicon
-from deflect.search.scorer import FlatScorer
 from deflect.search.storage import open_index
 from deflect.search.index import SYNONYMS, build_generation, current_generation, prune, swap_in
 from deflect.search.synonyms import SynonymError, check_synonyms, load_synonyms
@@ -122,7 +122,7 @@ class _OpenGeneration:
             index = self._searchers.get(lang)
             if index is None:
                 searcher = self._open(lang)
-                index = engine.LanguageIndex(searcher, lexicon, FlatScorer(searcher))
+                index = engine.LanguageIndex(searcher, lexicon)
                 if not self.retired:
                     self._searchers[lang] = index
             try:
@@ -162,6 +162,14 @@ def _open_generation(index_dir: Path, languages: tuple[str, ...]) -> _OpenGenera
         return _generations[index_dir]
 
 
+#: Answers kept per process, by generation, language, question and limit (0: none). The same
+#: question comes back often (the form's as-you-type hints, a popular problem); a new generation
+#: of the index makes new keys. bench/wrk_suggest.py --cache 0 measures without.
+ANSWER_CACHE_SIZE = 2048
+_answers: OrderedDict[tuple, list[Suggestion]] = OrderedDict()
+_answers_lock = threading.Lock()
+
+
 def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestion]:
     """Return the articles that answer ``query`` in ``lang``, best first (maybe none).
 
@@ -176,19 +184,31 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestio
         raise ValueError(f"unknown language {lang!r}: validate it before searching")
     if not query or not query.strip():
         return []
+    query = query[:MAX_QUERY_CHARS]
     opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
+    key = (opened.generation, help_center.pages_base, lang, query, limit)
+    with _answers_lock:
+        if key in _answers:
+            _answers.move_to_end(key)
+            return list(_answers[key])
     try:
         with opened.language(lang) as index:
-            found = engine.suggest_in(index, query[:MAX_QUERY_CHARS], lang, help_center.default_language, limit,
+            found = engine.suggest_in(index, query, lang, help_center.default_language, limit,
                                       opened.synonyms.get(lang, ()))
     except (OSError, EOFError) as exc:  # the generation vanished under an old searcher
         raise SearchUnavailable(f"the search index could not be read: {exc}") from exc
-    return [Suggestion(id=match.article, title=match.best["title"],
-                       section=match.best["heading"] if match.best["anchor"] else "",
-                       url=help_center.page_url(match.article, lang, match.best["anchor"]),
-                       lang=lang, snippet=snippet, score=round(match.score, 3),
-                       fallback=bool(match.best["fallback"]))
-            for match, snippet in found]
+    answer = [Suggestion(id=match.article, title=match.best["title"],
+                         section=match.best["heading"] if match.best["anchor"] else "",
+                         url=help_center.page_url(match.article, lang, match.best["anchor"]),
+                         lang=lang, snippet=snippet, score=round(match.score, 3),
+                         fallback=bool(match.best["fallback"]))
+              for match, snippet in found]
+    if ANSWER_CACHE_SIZE:
+        with _answers_lock:
+            _answers[key] = answer
+            while len(_answers) > ANSWER_CACHE_SIZE:
+                _answers.popitem(last=False)
+    return list(answer)
 
 
 #: Where :func:`rebuild_index` finds the service's records when it is given none: a callable in

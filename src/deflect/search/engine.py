@@ -84,11 +84,9 @@ MIN_RELATIVE_SCORE = 0.35
 #: At most this many content words of a question are searched (a long description is cut).
 MAX_WORDS = 32
 MAX_QUERY_CHARS = 2000
-SECTIONS_SCANNED = 30
+SECTIONS_SCANNED = 20
 #: How much a word's informativeness weighs on its score (0: not at all, 1: in proportion).
 INFORMATIVE_SCORING = 0.5
-#: An article scores its best section plus this share of its other scanned sections.
-OTHER_SECTIONS = 0.0
 COMMON_TERM_DOCS = 300
 
 
@@ -109,24 +107,35 @@ class QuestionWord:
     weight: float = 1.0  # its informativeness: how much the question's coverage depends on it
     zipf: float = 0.0  # how common it is in everyday language
     alternatives: dict[str, list[Alternative]] = field(default_factory=dict)
+    _forms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, written: str, alternative: Alternative) -> None:
         self.alternatives.setdefault(written, []).append(alternative)
+        self._forms.pop(written, None)
 
-    def credit_in(self, written: str, topic: frozenset[str], body: frozenset[str]) -> tuple[float, bool]:
-        """Return this word's best credit in a section (0 if unmatched) and whether it is in the topic."""
+    def credit_in(self, written: str, topic: frozenset[str], present: frozenset[str]) -> tuple[float, bool]:
+        """Return this word's best credit in a section (0 if unmatched) and whether it is in the topic.
+
+        ``present``: the forms of the section's whole text (topic and body).
+        """
+        if not self.forms(written) & present:  # the usual case: nothing of this word here
+            return 0.0, False
         best, in_topic = 0.0, False
-        for alternative in self.alternatives.get(written, ()):
+        for alternative in self.alternatives[written]:
             if all(forms_ & topic for forms_ in alternative.words):
                 in_topic = True
                 best = max(best, alternative.credit)
-            elif all(forms_ & (topic | body) for forms_ in alternative.words):
+            elif all(forms_ & present for forms_ in alternative.words):
                 best = max(best, alternative.credit)
         return best, in_topic
 
-    def forms(self, written: str) -> set[str]:
+    def forms(self, written: str) -> frozenset[str]:
         """Return every form this word may match in text written in ``written``."""
-        return set().union(*(f for a in self.alternatives.get(written, ()) for f in a.words))
+        found = self._forms.get(written)
+        if found is None:
+            found = self._forms[written] = frozenset().union(
+                *(f for a in self.alternatives.get(written, ()) for f in a.words))
+        return found
 
 
 @dataclass
@@ -174,7 +183,46 @@ def clean_query(text: str) -> str:
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
 
 
-def question_words(reader, lexicon: Lexicon, query: str, lang: str, default: str,
+class LanguageIndex:
+    """What one language's questions are answered with: its searcher, lexicon and scorer.
+
+    It remembers the index's answers that every question asks again (how
+    many sections hold a term, a section's stored fields): the index never
+    changes under it (a new generation gets a new one).
+    """
+
+    MAX_REMEMBERED = 100_000
+    MAX_SECTIONS = 4096
+
+    def __init__(self, searcher, lexicon: Lexicon, scorer: FlatScorer | None = None):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.lexicon = lexicon
+        self.scorer = scorer or FlatScorer(searcher)
+        self._frequencies: dict[tuple[str, str], int] = {}
+        self._sections: dict[int, dict] = {}
+
+    def frequency(self, name: str, text: str) -> int:
+        """Return how many sections hold ``text`` in field ``name`` (0: the term is not indexed)."""
+        key = (name, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            if len(self._frequencies) >= self.MAX_REMEMBERED:
+                self._frequencies.clear()
+            found = self._frequencies[key] = self.reader.doc_frequency(name, text) if key in self.reader else 0
+        return found
+
+    def section(self, docnum: int) -> dict:
+        """Return the stored fields of a section."""
+        found = self._sections.get(docnum)
+        if found is None:
+            if len(self._sections) >= self.MAX_SECTIONS:
+                self._sections.clear()
+            found = self._sections[docnum] = self.searcher.stored_fields(docnum)
+        return found
+
+
+def question_words(index: LanguageIndex, query: str, lang: str, default: str,
                    rules: tuple[Rule, ...] = ()) -> Question:
     """Return the question's content words with the alternatives that may match each.
 
@@ -189,19 +237,19 @@ def question_words(reader, lexicon: Lexicon, query: str, lang: str, default: str
         for written in written_in:
             names = [field_name(kind, lang, written) for kind in TEXT_FIELDS]
             exact = forms(entry.word, written)
-            if any((name, form) in reader for name in names for form in exact):
+            if any(index.frequency(name, form) for name in names for form in exact):
                 entry.add(written, Alternative((exact,), 1.0, 1.0))
                 if written == lang:  # the word's family: a derivation is a hint, worth less
-                    for relative in lexicon.relatives(entry.word):
+                    for relative in index.lexicon.relatives(entry.word):
                         if forms(relative, written) - exact:
                             entry.add(written, Alternative((forms(relative, written) - exact,), RELATED_WEIGHT,
                                                            RELATED_CREDIT))
             elif written == lang:  # a customer's inflection or typo is in their language, not in English
-                inflected = lexicon.inflected(entry.word)
+                inflected = index.lexicon.inflected(entry.word)
                 for word in inflected:
                     entry.add(written, Alternative((forms(word, written),), INFLECTED_WEIGHT, INFLECTED_CREDIT))
                 if not inflected:
-                    for correction in lexicon.corrections(entry.word, everyday=bool(entry.zipf)):
+                    for correction in index.lexicon.corrections(entry.word, everyday=bool(entry.zipf)):
                         entry.add(written, Alternative((forms(correction, written),), CORRECTED_WEIGHT,
                                                        CORRECTED_CREDIT))
     for expansion in expand(rules, typed, lang):
@@ -212,7 +260,7 @@ def question_words(reader, lexicon: Lexicon, query: str, lang: str, default: str
     return Question(found)
 
 
-def scoring_terms(reader, question: Question, lang: str) -> list[Term]:
+def scoring_terms(index: LanguageIndex, question: Question, lang: str) -> list[Term]:
     """Return the Whoosh terms to score with, each at its best boost over the question's alternatives.
 
     A term found in more than :data:`COMMON_TERM_DOCS` sections says little
@@ -228,13 +276,13 @@ def scoring_terms(reader, question: Question, lang: str) -> list[Term]:
                 for word_forms in alternative.words:
                     for kind in TEXT_FIELDS:
                         name = field_name(kind, lang, written)
-                        present = [form for form in word_forms if (name, form) in reader]
+                        present = [form for form in word_forms if index.frequency(name, form)]
                         for form in present:
                             # The forms of a word are indexed together: they share its weight.
                             boost = (FIELD_BOOSTS[kind] * alternative.weight * informative
                                      / len(present) / len(alternative.words))
                             boosts[(name, form)] = max(boosts.get((name, form), 0.0), boost)
-    terms = [(reader.doc_frequency(name, text), Term(name, text, boost=boost))
+    terms = [(index.frequency(name, text), Term(name, text, boost=boost))
              for (name, text), boost in boosts.items()]
     kept = [term for frequency, term in terms if frequency <= COMMON_TERM_DOCS]
     if not kept and terms:
@@ -262,10 +310,8 @@ class ArticleMatch:
     """What the scanned sections of one article matched: the record the confidence rule reads."""
 
     article: str
-    score: float = 0.0  # its best section's BM25F score (and a share of the others'), times its weight
+    score: float = 0.0  # its best section's BM25F score, times the article's weight
     best: dict | None = None  # the best section's stored fields
-    best_score: float = 0.0
-    section_scores: list[float] = field(default_factory=list)
     written: str = ""  # the language that section is written in
     credits: dict[int, float] = field(default_factory=dict)  # question word → best credit over sections
     topic_hit: bool = False  # a matched word is in a title, keywords or heading
@@ -276,15 +322,14 @@ class ArticleMatch:
         body = text_forms(stored["text"], written)
         if stored.get("learned"):  # customers' own words for what it is about: its topic, scored lower
             topic = topic | text_forms(stored["learned"], stored["lang"])
+        present = topic | body
         for number, entry in enumerate(question):
-            credit, in_topic = entry.credit_in(written, topic, body)
+            credit, in_topic = entry.credit_in(written, topic, present)
             if credit:
                 self.topic_hit |= in_topic
                 self.credits[number] = max(credit, self.credits.get(number, 0.0))
-        self.section_scores.append(score)
-        if self.best is None or score > self.best_score:
-            self.best_score, self.best, self.written = score, stored, written
-        self.score = self.best_score + OTHER_SECTIONS * (sum(self.section_scores) - self.best_score)
+        if self.best is None or score > self.score:
+            self.score, self.best, self.written = score, stored, written
 
     def coverage(self, question: Question) -> float:
         """Return the share of the question's informative words this article matches (alternatives count less)."""
@@ -308,28 +353,15 @@ class ArticleMatch:
         return set().union(*(question[number].forms(self.written) for number in self.credits))
 
 
-@dataclass
-class LanguageIndex:
-    """What one language's questions are answered with: its searcher, lexicon and scorer."""
-
-    searcher: object
-    lexicon: Lexicon
-    scorer: FlatScorer
-
-    @property
-    def reader(self):
-        return self.searcher.reader()
-
-
 def rank(index: LanguageIndex, question: Question, lang: str, default: str) -> list[ArticleMatch]:
     """Return the articles the question matches, best score first, confident or not."""
-    terms = scoring_terms(index.reader, question, lang)
+    terms = scoring_terms(index, question, lang)
     if not terms:
         return []
     # Fields are per served language: no filter; the best sections, one entry per article.
     articles: dict[str, ArticleMatch] = {}
     for score, docnum in index.scorer.top(terms, SECTIONS_SCANNED):
-        stored = index.searcher.stored_fields(docnum)
+        stored = index.section(docnum)
         match = articles.setdefault(stored["article"], ArticleMatch(stored["article"]))
         match.add_section(stored, score * stored.get("weight", 1.0), default if stored["fallback"] else lang, question)
     return sorted(articles.values(), key=lambda m: -m.score)
@@ -338,7 +370,7 @@ def rank(index: LanguageIndex, question: Question, lang: str, default: str) -> l
 def suggest_in(index: LanguageIndex, query: str, lang: str, default: str, limit: int,
                rules: tuple[Rule, ...] = ()) -> list[tuple[ArticleMatch, str]]:
     """Return up to ``limit`` confident matches for ``query`` in ``lang``, with their snippets, best first."""
-    question = question_words(index.reader, index.lexicon, query, lang, default, rules)
+    question = question_words(index, query, lang, default, rules)
     found: list[tuple[ArticleMatch, str]] = []
     for match in rank(index, question, lang, default):
         if not match.confident(question):

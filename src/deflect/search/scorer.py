@@ -34,11 +34,35 @@ UNNORMALISED = {"learned": 0.0}
 class FlatScorer:
     """Score a bag of boosted terms over one searcher's segments; cache its field lengths."""
 
+    #: Decoded posting blocks kept per searcher (a small help center keeps all of them).
+    MAX_POSTINGS = 20_000
+
     def __init__(self, searcher):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.count = self.reader.doc_count_all()
         self._lengths: dict[tuple[int, str], array] = {}
+        self._postings: dict[tuple[int, str, str], list[tuple]] = {}
+
+    def _blocks(self, number: int, segment, fieldname: str, text: str) -> list[tuple]:
+        """Return a term's posting blocks in one segment as ``(ids, weights)`` pairs, decoded once."""
+        key = (number, fieldname, text)
+        blocks = self._postings.get(key)
+        if blocks is None:
+            blocks = []
+            if (fieldname, text) in segment:
+                postings = segment.postings(fieldname, text)
+                while isinstance(postings, WrappingMatcher):  # deletions are skipped by scores()
+                    postings = postings.child
+                while postings.is_active():
+                    postings._read_ids()
+                    postings._read_weights()
+                    blocks.append((postings._ids, postings._weights))
+                    postings._next_block()
+            if len(self._postings) >= self.MAX_POSTINGS:
+                self._postings.clear()
+            self._postings[key] = blocks
+        return blocks
 
     def _field_lengths(self, number: int, segment, fieldname: str) -> array:
         key = (number, fieldname)
@@ -68,22 +92,17 @@ class FlatScorer:
             top = boost * idf * (K1 + 1)
             base, slope = K1 * (1 - b), K1 * b / average
             for number, (segment, offset) in enumerate(leaves):
-                if (fieldname, text) not in segment:
+                blocks = self._blocks(number, segment, fieldname, text)
+                if not blocks:
                     continue
                 lengths = self._field_lengths(number, segment, fieldname)
                 deleted = segment.has_deletions()
-                postings = segment.postings(fieldname, text)
-                while isinstance(postings, WrappingMatcher):  # deletions filtered here, below
-                    postings = postings.child
-                while postings.is_active():
-                    postings._read_ids()
-                    postings._read_weights()
-                    for docnum, tf in zip(postings._ids, postings._weights):
+                for ids, weights in blocks:
+                    for docnum, tf in zip(ids, weights):
                         if deleted and segment.is_deleted(docnum):
                             continue
                         key = docnum + offset
                         scores[key] = get(key, 0.0) + top * tf / (tf + base + slope * byte_to_length(lengths[docnum]))
-                    postings._next_block()
         return scores
 
     def top(self, terms: list[Term], limit: int) -> list[tuple[float, int]]:

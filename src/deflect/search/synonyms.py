@@ -24,6 +24,7 @@ article that has them counts those question words as matched, for less.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -170,18 +171,32 @@ def _matches(term: Term, question: list[frozenset[str]], start: int, lang: str) 
     return all(forms(word, lang) & question[start + offset] for offset, word in enumerate(term))
 
 
+@lru_cache(maxsize=64)
+def _by_first_word(rules: tuple[Rule, ...], lang: str) -> dict[str, list[tuple[Term, Rule]]]:
+    """Return form of a term's first word → the (term, rule) pairs it may start: looked up, not scanned."""
+    table: dict[str, list[tuple[Term, Rule]]] = {}
+    for rule in rules:
+        for term in rule.left:
+            for form in forms(term[0], lang):
+                table.setdefault(form, []).append((term, rule))
+    return table
+
+
 def expand(rules: tuple[Rule, ...], question_words: list[str], lang: str) -> list[Expansion]:
     """Return what the question's content words also search, by the rules they match.
 
     A matched term finds the rule's other terms (not itself: the question's
     own words already search it). Overlapping matches all count.
     """
+    if not rules:
+        return []
+    table = _by_first_word(rules, lang)
     question = [forms(word, lang) for word in question_words]
     found: dict[tuple[int, int], dict[Term, None]] = {}
-    for rule in rules:
-        for term in rule.left:
-            for start in range(len(question)):
-                if _matches(term, question, start, lang):
-                    targets = found.setdefault((start, start + len(term)), {})
-                    targets.update(dict.fromkeys(t for t in rule.right if t != term))
+    for start, word_forms in enumerate(question):
+        candidates = {id(pair): pair for form in word_forms for pair in table.get(form, ())}
+        for term, rule in candidates.values():
+            if _matches(term, question, start, lang):
+                targets = found.setdefault((start, start + len(term)), {})
+                targets.update(dict.fromkeys(t for t in rule.right if t != term))
     return [Expansion(span, tuple(targets)) for span, targets in found.items() if targets]
