@@ -87,6 +87,8 @@ MAX_QUERY_CHARS = 2000
 SECTIONS_SCANNED = 20
 #: How much a word's informativeness weighs on its score (0: not at all, 1: in proportion).
 INFORMATIVE_SCORING = 0.5
+#: Articles rank by score × coverage ** COORDINATION (0: by score alone).
+COORDINATION = 0.5
 COMMON_TERM_DOCS = 300
 
 
@@ -364,7 +366,8 @@ def rank(index: LanguageIndex, question: Question, lang: str, default: str) -> l
         stored = index.section(docnum)
         match = articles.setdefault(stored["article"], ArticleMatch(stored["article"]))
         match.add_section(stored, score * stored.get("weight", 1.0), default if stored["fallback"] else lang, question)
-    return sorted(articles.values(), key=lambda m: -m.score)
+    # Lucene's old "coordination": an article matching more of the question ranks higher.
+    return sorted(articles.values(), key=lambda m: -m.score * m.coverage(question) ** COORDINATION)
 
 
 def suggest_in(index: LanguageIndex, query: str, lang: str, default: str, limit: int,
@@ -375,7 +378,8 @@ def suggest_in(index: LanguageIndex, query: str, lang: str, default: str, limit:
     for match in rank(index, question, lang, default):
         if not match.confident(question):
             continue
-        if found and match.score < MIN_RELATIVE_SCORE * found[0][0].score:
+        if found and match.score * match.coverage(question) ** COORDINATION < MIN_RELATIVE_SCORE * (
+                found[0][0].score * found[0][0].coverage(question) ** COORDINATION):
             break
         found.append((match, best_snippet(match.best["text"], match.matched_forms(question), match.written)))
         if len(found) >= limit:
