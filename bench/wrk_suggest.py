@@ -98,6 +98,23 @@ def summary(output: str) -> str:
     return text + (f"  NON-2xx {errors.group(1)}" if errors else "")
 
 
+def worker_memory(master: int) -> list[str]:
+    """Return each gunicorn worker's resident memory, and its private (anonymous) part."""
+    found = []
+    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+    for pid in children:
+        grand = subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout.split() or [pid]
+        for worker in grand:
+            fields = {}
+            with open(f"/proc/{worker}/status", encoding="ascii") as status:
+                for line in status:
+                    name, _, value = line.partition(":")
+                    if name in {"VmRSS", "RssAnon"}:
+                        fields[name] = int(value.split()[0]) // 1024
+            found.append(f"{fields.get('VmRSS', 0)} MB resident ({fields.get('RssAnon', 0)} MB private)")
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -106,6 +123,9 @@ def main() -> int:
     parser.add_argument("--cache", type=int, default=None,
                         help="answers kept per worker (deflect.search.ANSWER_CACHE_SIZE; 0 = off)")
     parser.add_argument("--queries", type=Path, nargs="*", default=DEFAULT_QUERIES)
+    parser.add_argument("--project", type=Path, default=HERE.parent,
+                        help="the help center to serve (e.g. bench_search.py --keep DIR's DIR/project)")
+    parser.add_argument("--var", type=Path, default=None, help="its VAR_DIR (with index/), if not project/var")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -120,7 +140,9 @@ def main() -> int:
     (work / "server.py").write_text(SERVER, encoding="utf-8")
 
     port = free_port()
-    env = {**os.environ, "DEFLECT_PROJECT_DIR": str(HERE.parent)}
+    env = {**os.environ, "DEFLECT_PROJECT_DIR": str(args.project)}
+    if args.var:
+        env["DEFLECT_VAR_DIR"] = str(args.var)
     from deflect.search import ANSWER_CACHE_SIZE
 
     cache = ANSWER_CACHE_SIZE if args.cache is None else args.cache
@@ -135,6 +157,7 @@ def main() -> int:
         print(f"/healthz       {summary(run_wrk(base + '/healthz', args.connections, args.seconds))}")
         run_wrk(base + "/", args.connections, 3, script)  # warm every worker's searchers
         print(f"/api/suggest   {summary(run_wrk(base + '/', args.connections, args.seconds, script))}")
+        print("worker memory: " + ", ".join(worker_memory(server.pid)))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
