@@ -7,11 +7,22 @@ the ``current`` symlink to it (:mod:`deflect.search.index`). A running service
 notices the new ``current`` on its next search and opens it: no restart, no
 failed request.
 
-:func:`suggest` answers the support form and ``/api/suggest``: one result per
-article, the best section's URL and snippet, English articles standing in
+:func:`suggest` answers the support form, ``/api/suggest`` and the site's
+search box: one :class:`Suggestion` per article, complete (its page and
+section as :meth:`~deflect.site.HelpCenter.page_url` places them, the
+section's heading and a snippet), English articles standing in
 (``"fallback": true``) where a language has no translation, and nothing at
 all when no article is a confident match (the rule is in
 :mod:`deflect.search.engine`).
+
+The rooms: :mod:`.analysis` (words, stems, everyday frequency),
+:mod:`.articles` (sections as the built page has them), :mod:`.index`
+(generations, full and incremental), :mod:`.lexicon` (a language's words,
+inflections, families, typos), :mod:`.synonyms` (the authors' support
+vocabulary and its checks), :mod:`.evidence` (words learned from the
+service's records), :mod:`.engine` (the question, the ranking and its rule),
+:mod:`.scorer` (BM25F over postings), :mod:`.storage` (shared memory maps)
+and :mod:`.site_hooks` (the search box's static indexes).
 """
 from __future__ import annotations
 

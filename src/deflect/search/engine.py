@@ -2,45 +2,42 @@
 
 The customer's text never reaches Whoosh's query parser: it is cut into
 words (:func:`deflect.search.analysis.words`), so ``title:``, ``*``, quotes
-and ``AND NOT`` are only words. Each word becomes a group of alternatives:
+and ``AND NOT`` are only words. Each word (:class:`QuestionWord`) gets
+alternatives (:class:`Alternative`), each with a weight (its share of an
+exact word's score) and a credit (its share of an exact word's coverage):
 
 * its stemmed and folded forms (:func:`~deflect.search.analysis.forms`);
-* when the language's vocabulary does not know the word: the vocabulary
-  words within one edit (two for long words) of it, the parts of a compound
-  (``Eskalationsprozess`` → ``eskalation`` + ``prozess``) and the longer
-  words it begins (``eskalation`` → ``eskalationsanfrage``), each worth less
-  than an exact word. Typos are matched on folded, unstemmed words and only
-  then stemmed, like a word the customer typed;
-* when the vocabulary knows the word: up to three words of its family that
-  Snowball stems apart (``satisfait`` → ``satisfaction``, ``resolution`` →
-  ``resolved``; see :func:`_relatives`), searched in the body only and worth
-  half a corrected word.
+* when the articles do not use it: the articles' words of its lemma
+  (``pongo`` → ``poner``, :data:`INFLECTED_WEIGHT`); else, when everyday
+  language does not know it either, its typo corrections and compound parts,
+  and the longer words it begins (:data:`CORRECTED_WEIGHT`; see
+  :class:`deflect.search.lexicon.Lexicon`);
+* when the articles use it: up to three words of its family that Snowball
+  stems apart (``satisfait`` → ``satisfaction``, :data:`RELATED_WEIGHT`);
+* the article words the synonyms file gives for it or for a phrase it is
+  part of (``screen sharing`` → ``remote session``, :data:`SYNONYM_WEIGHT`).
 
-A word scores over the fields it appears in (the topic: title, description,
-keywords and heading, weighs 2.5 times the body text; its forms share one weight),
-and a section scores the sum over words (Whoosh BM25F). An article is as good as
-its best section.
+A word's terms score over the fields they appear in (the topic: title,
+description, keywords and heading, weighs :data:`FIELD_BOOSTS` 3.5 times the
+body), scaled by the square root of the word's informativeness (everyday
+words weigh less); a section scores the sum (BM25F, :mod:`.scorer`). An
+article is as good as its best section and ranks by score × coverage^0.5.
 
-Confidence rule (silence when unsure), measured on the dev queries and on
-our own in- and out-of-scope questions in every language
-(bench/tuning-queries.yml). *Coverage* is the share of the question's
-content words that the article matches (a word found only by correction
-counts :data:`CORRECTED_CREDIT`, a known word found only through a relative
-in the body :data:`RELATED_CREDIT`); *score per word* is the article's BM25F
-score divided by the number of content words. An article is suggested only
-when at least one matched word is in its topic (title, keywords, heading), and
+Confidence rule (silence when unsure, :meth:`ArticleMatch.confident`),
+measured on the dev questions and our own tuning questions in every
+language, checked on held-out ones (bench/README.md):
 
-* coverage ≥ :data:`MIN_COVERAGE` (0.5) and score per word ≥
-  :data:`MIN_WORD_SCORE` (2.5), or
-* coverage ≥ :data:`MIN_STRONG_COVERAGE` (⅓) and score per word ≥
-  :data:`MIN_STRONG_WORD_SCORE` (6: the matched word is the article's
-  subject, in its title or keywords);
-
-after the first, an article must also score at least
-:data:`MIN_RELATIVE_SCORE` of the best one. Measured: every in-scope
-question's right article scored ≥ 2.8 per word, out-of-scope questions
-matched at most a third of their words (typically one generic word such
-as "hours" or "results") at ≤ 4 per word.
+* the question speaks the help center's language: :meth:`Question.scope`
+  ≥ :data:`MIN_SCOPE` (0.6);
+* a matched word is in the article's topic (title, keywords, headings) or
+  its learned words;
+* coverage (the informativeness-weighted share of the question's words it
+  matches, alternatives counting their credit) ≥ :data:`MIN_COVERAGE` (0.5)
+  with a score per informative word ≥ :data:`MIN_WORD_SCORE` (1), or
+  coverage ≥ :data:`MIN_STRONG_COVERAGE` (0.2) with a score per word ≥
+  :data:`MIN_STRONG_WORD_SCORE` (3);
+* after the first, an article must rank at least :data:`MIN_RELATIVE_SCORE`
+  of the first.
 """
 from __future__ import annotations
 

@@ -2,7 +2,10 @@
 
 Layout under ``INDEX_DIR``::
 
-    gen-20261122T061500-3f2a1c/   generation.json and one Whoosh index per language (en/, fr/ …)
+    gen-20261122T061500-3f2a1c/   generation.json (articles, their fingerprints, how it was built),
+                                  synonyms.yml and learned.json (what questions are expanded with and
+                                  what it learned), and per language (en/, fr/ …) a Whoosh index and
+                                  its lexicon.json
     current -> gen-20261122T061500-3f2a1c   (relative symlink, replaced atomically)
 
 A generation is never modified after it is swapped in: rebuilding an index in
@@ -11,6 +14,9 @@ reader opens the generation ``current`` names and keeps it; when ``current``
 changes, the next search opens the new one. Old generations are pruned
 once they are no longer the newest few, which leaves searches already
 running on them time to finish (POSIX keeps open files readable anyway).
+A new generation is either built in full (in shards, over processes) or,
+when few articles changed, made of the previous one's files, hard-linked,
+with those articles indexed again (:func:`update_generation`).
 """
 from __future__ import annotations
 
