@@ -187,15 +187,20 @@ def test_missing_translation_falls_back_to_english(small_help_center, tmp_path):
     assert escalation and escalation[0].fallback is False
 
 
-def test_rebuild_under_concurrent_searches_fails_no_request(app_config, tmp_path):
-    app = create_app({**app_config, "INDEX_DIR": str(tmp_path / "index")})
+def test_rebuild_under_concurrent_searches_fails_no_request(small_help_center, tmp_path, monkeypatch):
+    """Searches go on, all answered, while the index is rebuilt in full and swapped (a small help center)."""
+    import deflect.search
+
+    monkeypatch.setattr(deflect.search, "ANSWER_CACHE_SIZE", 0)  # every request searches
+    app = create_app({"TESTING": True, "PROJECT_DIR": str(small_help_center), "VAR_DIR": str(tmp_path / "var"),
+                      "SECRET_KEY": "x", "RATELIMIT_ENABLED": False})
     rebuild_index(app, echo=lambda *a, **k: None)
     failures, answered, stop = [], [], threading.Event()
 
     def search_until_stopped():
         client = app.test_client()
         while not stop.is_set():
-            response = client.get("/api/suggest?q=escalation&lang=de")
+            response = client.get("/api/suggest?q=escalation&lang=fr")
             if response.status_code != 200 or not response.get_json()["results"]:
                 failures.append(response.status_code)
             answered.append(1)
@@ -204,14 +209,14 @@ def test_rebuild_under_concurrent_searches_fails_no_request(app_config, tmp_path
     for thread in threads:
         thread.start()
     try:
-        generations = [rebuild_index(app, echo=lambda *a, **k: None) for _ in range(3)]
+        generations = [rebuild_index(app, echo=lambda *a, **k: None, full=True) for _ in range(3)]
     finally:
         stop.set()
         for thread in threads:
             thread.join()
     assert not failures
     assert len(answered) > 20
-    index_dir = tmp_path / "index"
+    index_dir = tmp_path / "var" / "index"
     assert current_generation(index_dir).name == generations[-1].name
     assert (index_dir / CURRENT).is_symlink()
     assert len(list(index_dir.glob("gen-*"))) <= 3  # old generations pruned

@@ -30,7 +30,7 @@ CASE = {**DESCRIBE, "contact_name": "Camille Martin", "email": "camille@example.
 def suggestions(monkeypatch):
     """Search answers with two articles (unit tests only; the browser tests use the real index)."""
     monkeypatch.setattr(search, "suggest", lambda query, lang, limit=5: [
-        search.Suggestion(section="", **s) for s in SUGGESTIONS[:limit]])
+        search.Suggestion(**s) for s in SUGGESTIONS[:limit]])
 
 
 def csrf(client, path="/support/new") -> str:

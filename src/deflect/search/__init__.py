@@ -61,12 +61,12 @@ class Suggestion:
 
     id: str  # the article id (``support/escalation``)
     title: str  # the article's title
-    section: str  # the heading of the section that answers ("" when it is the article's beginning)
     url: str  # the page, with the section's ``#anchor``, as :meth:`HelpCenter.page_url` places it
     lang: str  # the language asked for (a fallback is served in it, written in English)
     snippet: str  # about 200 characters of plain text from the section
     score: float  # the ranking score (comparable within one answer only)
     fallback: bool  # the English article standing in for a missing translation
+    section: str = ""  # the heading of the section that answers ("": the article's beginning)
 
     def as_dict(self) -> dict:
         """Return the keys of one ``/api/suggest`` result."""
