@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build install catalogs clean
+.PHONY: serve test build install catalogs messages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ install: $(VENV)/.installed catalogs
 
 catalogs: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d src/deflect/translations
+
+# After adding or changing words of the service: new msgids into every language's .po (then translate them).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o src/deflect/translations/messages.pot .
+	$(BIN)/pybabel update -i src/deflect/translations/messages.pot -d src/deflect/translations --no-fuzzy-matching
 
 build: install
 	$(BIN)/deflect build

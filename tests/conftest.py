@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 import threading
 import uuid
 from pathlib import Path
@@ -27,7 +28,7 @@ CHROMIUM_ARGS = [
 def built_site(tmp_path_factory) -> Path:
     """The help center built once with ``mkdocs build --strict``."""
     site = tmp_path_factory.mktemp("site") / "site"
-    build_site(PROJECT_DIR, site)
+    build_site(PROJECT_DIR / "mkdocs.yml", site)
     return site
 
 
@@ -54,22 +55,32 @@ def _test_config(var: Path, site: Path, index: Path) -> dict:
         "DATABASE_URL": f"sqlite:///{var / 'deflect.sqlite3'}",
         "SECRET_KEY": "test-secret",
         "RATELIMIT_ENABLED": False,
+        "FORM_MIN_SECONDS": 0,  # tests fill forms faster than people; test_support checks the rule itself
     }
 
 
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory, built_site, built_index) -> Path:
+    """A SQLite store migrated once (Alembic); each test gets a copy (real migrations: test_store.py)."""
+    from deflect.store import engine, upgrade_database
+
+    var = tmp_path_factory.mktemp("store-template")
+    app = create_app(_test_config(var, built_site, built_index))
+    upgrade_database(app)
+    engine(app).dispose()
+    return var / "deflect.sqlite3"
+
+
 @pytest.fixture
-def app_config(tmp_path, built_site, built_index) -> dict:
-    """Settings of a test app: a private store and uploads, the shared site and index."""
+def app_config(tmp_path, built_site, built_index, store_template) -> dict:
+    """Settings of a test app: a private store (a copy of the migrated one) and uploads, the shared site and index."""
+    shutil.copyfile(store_template, tmp_path / "deflect.sqlite3")
     return _test_config(tmp_path, built_site, built_index)
 
 
 @pytest.fixture
 def app(app_config):
-    from deflect.store import upgrade_database
-
-    app = create_app(app_config)
-    upgrade_database(app)
-    yield app
+    yield create_app(app_config)
 
 
 @pytest.fixture
@@ -121,6 +132,7 @@ class LiveServer:
 @pytest.fixture
 def live_server(app):
     with LiveServer(app) as server:
+        app.config["PUBLIC_URL"] = server.url  # links that leave the service point at this server
         yield server
 
 
@@ -152,12 +164,9 @@ def postgres_url() -> str:
     return os.environ.get("DEFLECT_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request, tmp_path):
-    """A database URL on an empty store: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store' / 'deflect.sqlite3'}"
-        return
+@contextmanager
+def postgres_schema():
+    """A fresh schema on the test PostgreSQL server, dropped after; skips the test when no server answers."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import OperationalError
 
@@ -177,3 +186,47 @@ def store_url(request, tmp_path):
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    """A database URL on an empty store: a SQLite file, or a fresh PostgreSQL schema (real migrations)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store' / 'deflect.sqlite3'}"
+        return
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_store(store_template) -> str:
+    """A PostgreSQL schema migrated once for the run (Alembic); tests empty it (see ``app_on_each_store``)."""
+    from deflect.store import engine, upgrade_database
+
+    with postgres_schema() as url:
+        app = create_app({**_test_config(store_template.parent, Path("."), Path(".")), "DATABASE_URL": url})
+        upgrade_database(app)
+        engine(app).dispose()
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app_on_each_store(request, app_config):
+    """The app on SQLite (a fresh copy) and on PostgreSQL (the run's schema, emptied), in an app context."""
+    from sqlalchemy import text
+
+    from deflect.store import Base, engine
+
+    config = dict(app_config)
+    if request.param == "postgresql":
+        config["DATABASE_URL"] = request.getfixturevalue("postgres_store")
+    app = create_app(config)
+    if request.param == "postgresql":
+        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        with engine(app).begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    with app.app_context():
+        yield app
+    engine(app).dispose()
+
+from tests.smtp_server import smtp_server  # noqa: F401

@@ -1,11 +1,12 @@
-"""Plain functions of deflect.cases: references, file names, staging limits."""
+"""Plain functions of deflect.cases and deflect.staging: references, file names, staging limits."""
 from __future__ import annotations
 
 import io
 
 import pytest
 
-from deflect import cases
+from deflect import cases, staging
+from deflect.staging import Staging
 
 
 def test_references_are_crockford_base32_and_human_friendly():
@@ -25,17 +26,17 @@ def test_references_are_crockford_base32_and_human_friendly():
     ("...", "file"),
 ])
 def test_file_names_are_cleaned(given, expected):
-    assert cases.clean_filename(given) == expected
+    assert staging.clean_filename(given) == expected
 
 
 def test_staging_records_size_and_checksum_and_can_be_undone(tmp_path):
-    key = cases.new_submission_key()
-    staged = cases.stage_upload(tmp_path, key, io.BytesIO(b"abc"), "a.log", allowed_types=("log",), max_bytes=10)
+    kept = Staging(tmp_path, staging.new_submission_key())
+    staged = kept.add(io.BytesIO(b"abc"), "a.log", allowed_types=("log",), max_bytes=10)
     assert (staged.size, staged.sha256[:8], staged.content_type) == (3, "ba7816bf", "text/plain")
-    assert cases.staged_files(tmp_path, key) == [staged]
-    assert staged.id not in str(tmp_path / "a.log")
-    cases.unstage(tmp_path, key, staged.id)
-    assert cases.staged_files(tmp_path, key) == []
+    assert kept.files() == [staged]
+    assert kept.path(staged).read_bytes() == b"abc" and kept.path(staged).name != "a.log"
+    kept.remove(staged.id)
+    assert kept.files() == []
 
 
 @pytest.mark.parametrize(("content", "name", "rule"), [
@@ -45,29 +46,41 @@ def test_staging_records_size_and_checksum_and_can_be_undone(tmp_path):
     (b"abc", "no-extension", "type"),
 ])
 def test_staging_refuses_what_breaks_a_limit_and_leaves_nothing(tmp_path, content, name, rule):
-    key = cases.new_submission_key()
-    with pytest.raises(cases.AttachmentRejected) as refused:
-        cases.stage_upload(tmp_path, key, io.BytesIO(content), name, allowed_types=("log",), max_bytes=10)
+    kept = Staging(tmp_path, staging.new_submission_key())
+    with pytest.raises(staging.AttachmentRejected) as refused:
+        kept.add(io.BytesIO(content), name, allowed_types=("log",), max_bytes=10)
     assert refused.value.rule == rule
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 
 @pytest.mark.parametrize("key", ["", "../../x", "0" * 31, "Z" * 32, None])
 def test_staging_refuses_a_forged_submission_key(tmp_path, key):
-    assert not cases.is_submission_key(key)
-    assert cases.staged_files(tmp_path, key) == []
+    assert not staging.is_submission_key(key)
     with pytest.raises(ValueError):
-        cases.staging_dir(tmp_path, key)
+        Staging(tmp_path, key)
 
 
 def test_forms_left_unsent_are_pruned(tmp_path):
     import os
     import time
 
-    old, fresh = cases.new_submission_key(), cases.new_submission_key()
-    for key in (old, fresh):
-        cases.stage_upload(tmp_path, key, io.BytesIO(b"abc"), "a.log", allowed_types=("log",), max_bytes=10)
-    long_ago = time.time() - cases.STAGING_MAX_AGE_S - 60
-    os.utime(cases.staging_dir(tmp_path, old), (long_ago, long_ago))
-    assert cases.prune_staging(tmp_path) == 1
-    assert cases.staged_files(tmp_path, old) == [] and len(cases.staged_files(tmp_path, fresh)) == 1
+    old, fresh = Staging(tmp_path, staging.new_submission_key()), Staging(tmp_path, staging.new_submission_key())
+    for kept in (old, fresh):
+        kept.add(io.BytesIO(b"abc"), "a.log", allowed_types=("log",), max_bytes=10)
+    long_ago = time.time() - staging.MAX_AGE_S - 60
+    os.utime(old.folder, (long_ago, long_ago))
+    assert staging.prune(tmp_path) == 1
+    assert old.files() == [] and len(fresh.files()) == 1
+
+
+def test_the_prune_command_removes_forms_left_unsent(runner, app):
+    import os
+    import time
+
+    old = Staging(app.config["UPLOAD_DIR"], staging.new_submission_key())
+    old.save_draft({"question": "old"})
+    long_ago = time.time() - 3 * 3600
+    os.utime(old.folder, (long_ago, long_ago))
+    result = runner.invoke(args=["staging", "prune", "--older-than", "2"])
+    assert result.exit_code == 0 and "Removed 1 unsent form(s)." in result.output
+    assert not old.folder.exists()

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from deflect.site import load_help_center
-from tests.test_helpcenter import HELP_CENTER, LANGUAGES
+from tests.test_helpcenter import HELP_CENTER, LABELS, LANGUAGES
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def test_home_and_article_render_in_each_language(live_server, page, lang):
     page.goto(live_server.url + HELP_CENTER.page_url("support/escalation", lang))
     assert page.locator("article h1").first.is_visible()
     button = page.locator("a.deflect-contact__button")
-    assert button.inner_text().strip() == HELP_CENTER.ui[lang]["contact_button"]
+    assert button.inner_text().strip() == LABELS.get("action", "contact_support", lang)
     assert f"lang={lang}" in button.get_attribute("href")
     assert "from=support/escalation" in button.get_attribute("href")
 
@@ -74,3 +74,41 @@ def test_material_search_box_finds_articles(live_server, page, lang):
     page.locator("input.md-search__input").press_sequentially(SEARCH_WORD[lang], delay=20)
     page.locator(".md-search-result__item").first.wait_for(state="visible", timeout=15000)
     assert page.locator(".md-search-result__item").count() > 0
+
+
+def not_found_page(lang: str) -> str:
+    return "/404.html" if lang == HELP_CENTER.default_language else f"/{lang}/404.html"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_missing_page_under_each_language_prefix(live_server, page, lang):
+    """The service answers 404 with the static site's 404 page of that prefix, in its language."""
+    prefix = "" if lang == HELP_CENTER.default_language else f"/{lang}"
+    missing = page.goto(f"{live_server.url}{prefix}/support/no-such-article/")
+    assert missing.status == 404
+    assert page.locator("html").get_attribute("lang") == lang  # the service answers with that 404 page
+    assert page.locator("article h1").inner_text().strip() == HELP_CENTER.ui[lang]["not_found_title"]
+    static = page.goto(live_server.url + not_found_page(lang))
+    assert static.status == 200
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator("article h1").inner_text().strip() == HELP_CENTER.ui[lang]["not_found_title"]
+    home = page.locator("article a.md-button").first
+    assert home.inner_text().strip() == HELP_CENTER.ui[lang]["not_found_home"]
+    home.click()
+    page.wait_for_url(re.compile(re.escape(HELP_CENTER.page_url("index", lang)) + "$"))
+
+
+#: The pages axe-core checks in each language: the home page and two articles.
+AXE_PAGES = ("index", "support/escalation", "support/tracking")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_axe_finds_no_violation_on_the_home_page_and_two_articles(live_server, page, lang):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    for article in AXE_PAGES:
+        page.goto(live_server.url + HELP_CENTER.page_url(article, lang))
+        page.locator(".deflect-feedback").wait_for(state="visible")  # the service answered: the full page
+        results = axe.run(page)
+        assert results.violations_count == 0, f"{lang}/{article}:\n{results.generate_report()}"

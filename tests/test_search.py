@@ -168,15 +168,20 @@ def small_help_center(tmp_path) -> Path:
     for name in ("index.md", "support/escalation.md"):
         shutil.copy(PROJECT_DIR / "docs" / "fr" / name, project / "docs" / "fr" / name)
     (project / "overrides").symlink_to(PROJECT_DIR / "overrides")
+    (project / "vocabulary").symlink_to(PROJECT_DIR / "vocabulary")
     config = (PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8")
     config = config.replace("src/deflect/", str(PROJECT_DIR / "src/deflect") + "/")
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")
     return project
 
 
+def small_app(project: Path, var: Path):
+    return create_app({"TESTING": True, "PROJECT_DIR": str(project), "VAR_DIR": str(var), "SECRET_KEY": "x",
+                       "RATELIMIT_ENABLED": False})
+
+
 def test_missing_translation_falls_back_to_english(small_help_center, tmp_path):
-    app = create_app({"TESTING": True, "PROJECT_DIR": str(small_help_center),
-                      "VAR_DIR": str(tmp_path / "var"), "SECRET_KEY": "x", "RATELIMIT_ENABLED": False})
+    app = small_app(small_help_center, tmp_path / "var")
     rebuild_index(app, echo=lambda *a, **k: None)
     with app.app_context():
         remote = suggest("remote assistance session", "fr")

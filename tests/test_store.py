@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from deflect import cases, create_app
-from deflect.store import (ArticleFeedback, Attachment, Case, CaseEvent, DeflectionSession, SuggestionShown,
+from deflect.deflection import CurrentDeflection, Shown
+from deflect.staging import Staging, new_submission_key
+from deflect.store import (ArticleFeedback, Attachment, Case, CaseEvent, Deflection, SuggestionShown,
                            engine, session_factory, upgrade_database)
 
 FIELDS = {
@@ -18,19 +20,25 @@ FIELDS = {
     "intent": "Publier le rapport", "steps": "1. Ouvrir\n2. Publier", "actual": "Erreur 500",
     "supporting_info": "2026-11-20 09:14 CET", "technical_details": {"userAgent": "test"},
 }
-DEFLECTION = {
-    "query": "Publication impossible\nLe rapport mensuel ne se publie plus.", "lang": "fr",
-    "from": "support/sla", "product": "Lumera Reports", "started": "2026-11-22T06:00:00+00:00",
-    "shown": [{"rank": 1, "id": "support/incidents", "lang": "fr", "score": 4.5, "opened": True},
-              {"rank": 2, "id": "support/severity", "lang": "fr", "score": 2.0, "opened": False}],
-}
+QUESTION = "Publication impossible\nLe rapport mensuel ne se publie plus."
+
+
+def deflection(uploads: Path, key: str | None = None) -> CurrentDeflection:
+    """A deflection in progress that showed two articles, the first opened (its text in its staging)."""
+    shown = CurrentDeflection(
+        key=key or new_submission_key(), lang="fr", product="Lumera Reports", from_article="support/sla",
+        started="2026-11-22T06:00:00+00:00",
+        shown=[Shown(1, "support/incidents", "fr", "", 4.5, opened=True), Shown(2, "support/severity", "fr", "", 2.0)])
+    Staging(uploads, shown.key).save_draft({"question": QUESTION})
+    return shown
 
 
 @pytest.fixture
 def store_app(store_url, app_config):
     app = create_app({**app_config, "DATABASE_URL": store_url})
     upgrade_database(app)
-    yield app
+    with app.app_context():  # a deflection finds its text in the app's upload folder
+        yield app
     engine(app).dispose()
 
 
@@ -39,9 +47,8 @@ def uploads(store_app) -> Path:
     return Path(store_app.config["UPLOAD_DIR"])
 
 
-def stage(uploads: Path, key: str, content: bytes = b"log line\n", name: str = "server.log"):
-    return cases.stage_upload(uploads, key, io.BytesIO(content), name, allowed_types=("log", "png"),
-                              max_bytes=1024)
+def stage(kept: Staging, content: bytes = b"log line\n", name: str = "server.log"):
+    return kept.add(io.BytesIO(content), name, allowed_types=("log", "png"), max_bytes=1024)
 
 
 def count(db, model) -> int:
@@ -55,16 +62,15 @@ def files_under(folder: Path) -> list[Path]:
 def test_upgrade_creates_every_table_and_is_repeatable(store_app):
     upgrade_database(store_app)  # a second run changes nothing
     tables = set(inspect(engine(store_app)).get_table_names())
-    assert {"support_case", "case_event", "attachment", "deflection_session", "suggestion_shown",
+    assert {"support_case", "case_event", "attachment", "deflection", "suggestion_shown",
             "article_feedback", "alembic_version"} <= tables
 
 
 def test_case_attachments_and_deflection_are_recorded_together(store_app, uploads):
-    key = cases.new_submission_key()
-    staged = stage(uploads, key)
+    kept = Staging(uploads, new_submission_key())
+    staged = stage(kept)
     with session_factory(store_app)() as db:
-        case, created = cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=DEFLECTION,
-                                          actor="customer:camille@example.com")
+        case, created = cases.file_case(db, kept, FIELDS, deflection=deflection(uploads, kept.key))
         assert created
         assert cases.REFERENCE.match(case.reference)
         assert len(case.token) >= 43
@@ -77,43 +83,42 @@ def test_case_attachments_and_deflection_are_recorded_together(store_app, upload
             "server.log", staged.size, staged.sha256)
         stored = cases.attachment_path(uploads, attachment.stored_name)
         assert stored.read_bytes() == b"log line\n" and attachment.stored_name != "server.log"
-        session = case.deflection_session
-        assert (session.outcome, session.lang, session.from_article) == ("case", "fr", "support/sla")
-        assert [(s.rank, s.article_id, s.opened) for s in session.suggestions] == [
+        before = case.deflection
+        assert (before.outcome, before.lang, before.from_article, before.query) == (
+            "case", "fr", "support/sla", QUESTION)
+        assert [(s.rank, s.article_id, s.opened) for s in before.suggestions] == [
             (1, "support/incidents", True), (2, "support/severity", False)]
     assert not files_under(uploads / "staging")
 
 
 def test_a_resent_submission_records_one_case(store_app, uploads):
-    key = cases.new_submission_key()
+    kept = Staging(uploads, new_submission_key())
     with session_factory(store_app)() as db:
-        first, created = cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=None, actor="c")
-        again, created_again = cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=None,
-                                                 actor="c")
+        first, created = cases.file_case(db, kept, FIELDS, deflection=None)
+        again, created_again = cases.file_case(db, kept, FIELDS, deflection=None)
         assert created and not created_again and again.id == first.id
         assert count(db, Case) == 1
 
 
 def test_a_double_click_race_records_one_case_and_no_orphan(store_app, uploads, monkeypatch):
-    key = cases.new_submission_key()
+    kept = Staging(uploads, new_submission_key())
     with session_factory(store_app)() as db:
-        first, _ = cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=None, actor="c")
-    stage(uploads, key)  # the second click arrives with a file, before it can see the first case
+        first, _ = cases.file_case(db, kept, FIELDS, deflection=None)
+    stage(kept)  # the second click arrives with a file, before it can see the first case
     lookups = iter([None])
     real_lookup = cases.case_by_submission_key
     monkeypatch.setattr(cases, "case_by_submission_key",
-                        lambda db, submission_key: next(lookups, None) or real_lookup(db, submission_key))
+                        lambda db, key: next(lookups, None) or real_lookup(db, key))
     with session_factory(store_app)() as db:
-        again, created = cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=DEFLECTION,
-                                           actor="c")
+        again, created = cases.file_case(db, kept, FIELDS, deflection=deflection(uploads, kept.key))
         assert not created and again.id == first.id
-        assert count(db, Case) == 1 and count(db, Attachment) == 0 and count(db, DeflectionSession) == 0
+        assert count(db, Case) == 1 and count(db, Attachment) == 0 and count(db, Deflection) == 0
     assert not files_under(uploads / "files")
 
 
 def test_a_failure_after_the_files_are_written_leaves_no_case_and_no_orphan(store_app, uploads, monkeypatch):
-    key = cases.new_submission_key()
-    stage(uploads, key)
+    kept = Staging(uploads, new_submission_key())
+    stage(kept)
     with session_factory(store_app)() as db:
         def fail_commit():
             assert files_under(uploads / "files"), "the attachment is written before the commit"
@@ -121,35 +126,33 @@ def test_a_failure_after_the_files_are_written_leaves_no_case_and_no_orphan(stor
 
         monkeypatch.setattr(db, "commit", fail_commit)
         with pytest.raises(RuntimeError, match="injected"):
-            cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=DEFLECTION, actor="c")
+            cases.file_case(db, kept, FIELDS, deflection=deflection(uploads, kept.key))
     with session_factory(store_app)() as db:
-        for model in (Case, CaseEvent, Attachment, DeflectionSession, SuggestionShown):
+        for model in (Case, CaseEvent, Attachment, Deflection, SuggestionShown):
             assert count(db, model) == 0, model.__name__
     assert not files_under(uploads / "files")
     # Nothing the customer chose is lost: the staged file waits for the next try.
-    assert [f.original_name for f in cases.staged_files(uploads, key)] == ["server.log"]
+    assert [f.original_name for f in kept.files()] == ["server.log"]
     with session_factory(store_app)() as db:
-        case, created = cases.record_case(db, uploads, FIELDS, submission_key=key, deflection=None, actor="c")
+        case, created = cases.file_case(db, kept, FIELDS, deflection=None)
         assert created and len(case.attachments) == 1
 
 
 def test_reference_collisions_are_retried(store_app, uploads, monkeypatch):
     with session_factory(store_app)() as db:
-        first, _ = cases.record_case(db, uploads, FIELDS, submission_key=cases.new_submission_key(),
-                                     deflection=None, actor="c")
+        first, _ = cases.file_case(db, Staging(uploads, new_submission_key()), FIELDS, deflection=None)
         proposals = iter([first.reference, first.reference, "CS-ABCDEF"])
         monkeypatch.setattr(cases, "new_reference", lambda: next(proposals))
-        second, _ = cases.record_case(db, uploads, FIELDS, submission_key=cases.new_submission_key(),
-                                      deflection=None, actor="c")
+        second, _ = cases.file_case(db, Staging(uploads, new_submission_key()), FIELDS, deflection=None)
         assert second.reference == "CS-ABCDEF"
 
 
 def test_deflections_and_feedback_are_stored(store_app):
-    with session_factory(store_app)() as db:
-        cases.record_deflection(db, DEFLECTION, "deflected")
+    with store_app.test_request_context(), session_factory(store_app)() as db:
+        deflection(Path(store_app.config["UPLOAD_DIR"])).end(db, "deflected")
         db.add(ArticleFeedback(article="support/sla", lang="fr", helpful=False, reason="trop vague"))
         db.commit()
-        stored = db.scalar(select(DeflectionSession))
+        stored = db.scalar(select(Deflection))
         assert stored.outcome == "deflected" and len(stored.suggestions) == 2
         assert db.scalar(select(ArticleFeedback.reason)) == "trop vague"
 
@@ -158,3 +161,41 @@ def test_db_upgrade_command(store_app):
     result = store_app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "up to date" in result.output
+
+
+def test_the_sweep_removes_what_a_crash_left_and_nothing_else(store_app, uploads):
+    import os
+    import time
+
+    with session_factory(store_app)() as db:
+        kept = Staging(uploads, new_submission_key())
+        stage(kept)
+        case, _ = cases.file_case(db, kept, FIELDS, deflection=None)
+        [attachment] = case.attachments
+        named = cases.attachment_path(uploads, attachment.stored_name)
+        orphan = cases.attachment_path(uploads, "0" * 32)           # copied, then the process was killed
+        orphan.write_bytes(b"half a case")
+        fresh = cases.attachment_path(uploads, "1" * 32)            # a change still in flight
+        fresh.write_bytes(b"being filed")
+        leftover = Staging(uploads, case.submission_key)            # killed after the commit
+        leftover.save_draft({"question": "x"})
+        unsent = Staging(uploads, new_submission_key())             # a form still being filled in
+        unsent.save_draft({"question": "y"})
+        long_ago = time.time() - 2 * 3600
+        for path in (named, orphan, leftover.folder, unsent.folder):
+            os.utime(path, (long_ago, long_ago))
+        assert cases.sweep_leftovers(db, uploads) == (1, 1)
+    assert named.exists() and fresh.exists() and unsent.folder.exists()
+    assert not orphan.exists() and not leftover.folder.exists()
+
+
+def test_the_migrations_build_exactly_the_models(store_app):
+    """Alembic's schema and the SQLAlchemy models agree, column by column, index by index."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from deflect.store import Base
+
+    with engine(store_app).connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []

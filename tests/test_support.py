@@ -5,18 +5,20 @@ import gc
 import io
 import logging
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from deflect import search
-from deflect.store import Attachment, Case, DeflectionSession, session_factory
+from deflect.store import Attachment, Case, Deflection, session_factory
 
 SUGGESTIONS = [
-    {"id": "support/severity", "title": "Niveaux de gravité", "url": "/fr/support/severity/#critique",
-     "lang": "fr", "snippet": "Un problème critique empêche la tâche principale.", "score": 7.5, "fallback": False},
-    {"id": "support/sla", "title": "Délais", "url": "/fr/support/sla/", "lang": "fr",
-     "snippet": "Première réponse sous 1 heure.", "score": 3.25, "fallback": False},
+    search.Suggestion(id="support/severity", title="Niveaux de gravité", url="/fr/support/severity/#critique",
+                      lang="fr", snippet="Un problème critique empêche la tâche principale.", score=7.5,
+                      fallback=False),
+    search.Suggestion(id="support/sla", title="Délais", url="/fr/support/sla/", lang="fr",
+                      snippet="Première réponse sous 1 heure.", score=3.25, fallback=False),
 ]
 DESCRIBE = {"subject": "Publication impossible", "description": "Le rapport mensuel ne se publie plus depuis hier.",
             "product": "Lumera Reports", "lang": "fr", "from": "support/sla"}
@@ -29,8 +31,7 @@ CASE = {**DESCRIBE, "contact_name": "Camille Martin", "email": "camille@example.
 @pytest.fixture
 def suggestions(monkeypatch):
     """Search answers with two articles (unit tests only; the browser tests use the real index)."""
-    monkeypatch.setattr(search, "suggest", lambda query, lang, limit=5: [
-        search.Suggestion(**s) for s in SUGGESTIONS[:limit]])
+    monkeypatch.setattr(search, "suggest", lambda query, lang, limit=5: SUGGESTIONS[:limit])
 
 
 def csrf(client, path="/support/new") -> str:
@@ -71,7 +72,7 @@ def test_the_language_follows_accept_language_then_the_session(client):
 
 
 def test_suggestions_are_shown_and_a_deflection_is_recorded(app, client, suggestions):
-    answer = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+    answer = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)}, follow_redirects=True)
     assert answer.status_code == 200
     assert "Niveaux de gravité" in answer.text and "Un problème critique" in answer.text
     opened = client.get("/support/new/open/1")
@@ -80,7 +81,7 @@ def test_suggestions_are_shown_and_a_deflection_is_recorded(app, client, suggest
     done = client.post("/support/new/solved", data={"csrf_token": csrf(client)})
     assert done.status_code == 302 and "Ravis de vous avoir aid" in client.get(done.location).text
     with session_factory(app)() as db:
-        deflection = db.scalar(select(DeflectionSession))
+        deflection = db.scalar(select(Deflection))
         assert (deflection.outcome, deflection.from_article, deflection.product) == (
             "deflected", "support/sla", "Lumera Reports")
         assert [(s.rank, s.article_id, s.score, s.opened) for s in deflection.suggestions] == [
@@ -88,16 +89,16 @@ def test_suggestions_are_shown_and_a_deflection_is_recorded(app, client, suggest
     assert stored(app, Case) == 0
 
 
-def test_starting_over_records_the_previous_session_as_abandoned(app, client, suggestions):
+def test_starting_over_records_the_previous_deflection_as_abandoned(app, client, suggestions):
     client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
     client.post("/support/new", data={**DESCRIBE, "subject": "Autre chose", "csrf_token": csrf(client)})
     with session_factory(app)() as db:
-        assert db.scalars(select(DeflectionSession.outcome)).all() == ["abandoned"]
+        assert db.scalars(select(Deflection.outcome)).all() == ["abandoned"]
 
 
 def test_without_matches_the_customer_is_told_and_goes_on(client, monkeypatch):
     monkeypatch.setattr(search, "suggest", lambda query, lang, limit=5: [])
-    answer = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+    answer = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)}, follow_redirects=True)
     assert "Aucun article ne correspond" in answer.text and "/support/new/case" in answer.text
 
 
@@ -107,7 +108,7 @@ def test_a_broken_index_still_takes_cases_and_says_why_in_the_log(app, client, m
 
     monkeypatch.setattr(search, "suggest", broken)
     with caplog.at_level(logging.WARNING, logger="deflect.support"):
-        answer = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+        answer = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)}, follow_redirects=True)
     assert answer.status_code == 200 and "Aucun article ne correspond" in answer.text
     assert "search index unavailable" in caplog.text and "no current index generation" in caplog.text
     token, key = case_form(client)
@@ -127,7 +128,7 @@ def test_a_slow_search_is_not_waited_for(app, client, monkeypatch, caplog):
     monkeypatch.setattr(search, "suggest", stuck)
     app.config["SUGGEST_TIMEOUT_S"] = 0.2
     with caplog.at_level(logging.WARNING, logger="deflect.support"):
-        answer = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+        answer = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)}, follow_redirects=True)
     release.set()
     assert "Aucun article ne correspond" in answer.text and "search slower than 0.2s" in caplog.text
 
@@ -153,11 +154,11 @@ def test_a_case_is_recorded_with_its_attachment_and_deflection(app, client, sugg
     assert "/fr/support/case-lifecycle/" in page
     with session_factory(app)() as db:
         case = db.scalar(select(Case))
-        assert case.reference == reference and private.endswith(f"/cases/{case.token}")
+        assert case.reference == reference and private == f"http://127.0.0.1:8000/cases/{case.token}"
         assert case.technical_details == {"userAgent": "UA", "screen": "1x1"}
-        assert case.deflection_session.outcome == "case"
+        assert case.deflection.outcome == "case"
         assert [a.original_name for a in case.attachments] == ["capture.png"]
-    view = client.get(private.split("localhost", 1)[1])
+    view = client.get(private.split("8000", 1)[1])
     assert view.status_code == 200 and reference in view.text and "capture.png" in view.text
     assert view.headers["Referrer-Policy"] == "no-referrer" and "no-store" in view.headers["Cache-Control"]
 
@@ -286,7 +287,7 @@ def test_a_store_failure_keeps_everything_and_says_so(app, client, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("database down")
 
-    monkeypatch.setattr(cases, "record_case", fail)
+    monkeypatch.setattr(cases, "file_case", fail)
     token, key = case_form(client)
     answer = post_case(client, token, key, lang="en", attachments=[(io.BytesIO(b"log"), "server.log")])
     assert answer.status_code == 503
@@ -303,21 +304,29 @@ def test_critical_severity_shows_the_hotline_and_the_guide(client, app, monkeypa
     assert "+33 1 86 95 41 00" in html and "La tâche principale est impossible." in html
 
 
-def test_severity_explanations_come_from_the_guide_or_are_left_out(app, tmp_path):
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "it", "es"])
+def test_every_severity_has_its_explanation_from_the_labels(app, lang):
     from deflect import vocabulary
+    from deflect.labels import LABELS_FILE, load_labels
 
     with app.test_request_context("/"):
-        explanations = vocabulary.severity_explanations("fr")
-        assert set(explanations) <= {"general", "moderate", "critical"}
-        center = app.extensions["deflect.help_center"]
-        guide = tmp_path / "docs" / "en" / "support" / "severity.md"
-        guide.parent.mkdir(parents=True)
-        guide.write_text("---\nlevels:\n  general: No impact.\n  critical: '{{ vendor.team }} drops all.'\n---\n# S\n")
-        object.__setattr__(center, "docs_dir", tmp_path / "docs")
-        assert vocabulary.severity_explanations("fr") == {
-            "general": "No impact.", "critical": "Lumera Technical Support drops all."}
-        guide.write_text("# no front matter\n")
+        explanations = vocabulary.severity_explanations(lang)
+        labels = load_labels(app.extensions["deflect.help_center"].root / LABELS_FILE)
+    assert explanations == {key: labels.get("severity_line", key, lang) for key in ("general", "moderate", "critical")}
+
+
+def test_severity_explanations_are_left_out_without_labels(app_config, tmp_path):
+    import shutil
+
+    from deflect import create_app, vocabulary
+
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(Path(app_config["PROJECT_DIR"]) / "mkdocs.yml", project)
+    app = create_app({**app_config, "MKDOCS_YML": str(project / "mkdocs.yml")})
+    with app.test_request_context("/"):
         assert vocabulary.severity_explanations("fr") == {}
+
 
 
 def test_unknown_case_links_are_not_found(client):
@@ -329,8 +338,9 @@ def test_the_form_shares_the_help_center_look(client):
     html = client.get("/support/new?lang=fr").text
     assert re.search(r'href="/assets/stylesheets/main\.[0-9a-f]+\.min\.css"', html)
     assert 'class="md-header' in html and "Centre d&#39;aide Lumera" in html
-    for code in ("en", "de", "fr", "it", "es"):
-        assert f'hreflang="{code}"' in html
+    for code in ("en", "de", "fr", "it", "es"):  # on a form page, buttons of the form that keep what is typed
+        assert f'name="switch_lang" value="{code}" formnovalidate lang="{code}"' in html
+    assert 'hreflang="de"' in client.get("/cases/lost?lang=fr").text  # elsewhere, plain links
     with client.get(re.search(r'href="(/assets/stylesheets/main[^"]+)"', html).group(1)) as stylesheet:
         assert stylesheet.status_code == 200
 
@@ -338,3 +348,51 @@ def test_the_form_shares_the_help_center_look(client):
 def test_the_help_center_keeps_support_index(client):
     with client.get("/support/") as page:
         assert page.status_code == 200 and b"<html" in page.data
+
+
+def test_switching_the_language_on_the_case_form_keeps_every_field_and_file(app, client):
+    token, key = case_form(client)
+    switched = post_case(client, token, key, switch_lang="de", subject="Mein Betreff", email="not-checked-yet",
+                         attachments=[(io.BytesIO(b"log"), "trace.log")])
+    assert switched.status_code == 200 and '<html lang="de">' in switched.text
+    assert 'value="Mein Betreff"' in switched.text and 'value="not-checked-yet"' in switched.text
+    assert "trace.log" in switched.text and 'role="alert">' not in switched.text.replace(
+        'id="attachments-check" role="alert">', "")  # kept, not judged: no error shown
+    assert '<option selected value="de">' in switched.text  # and the case will be answered in German
+    assert stored(app, Case) == 0
+
+
+def test_step_two_is_a_page_of_its_own(client, suggestions):
+    sent = client.post("/support/new", data={**DESCRIBE, "csrf_token": csrf(client)})
+    assert sent.status_code == 303 and sent.location.endswith("/support/new/suggestions")
+    again = client.get("/support/new/suggestions")  # a reload asks nothing again
+    assert again.status_code == 200 and "Niveaux de gravité" in again.text
+    assert client.get("/support/new/open/1").location == "/fr/support/severity/#critique"
+
+
+def test_a_field_limit_is_said_not_cut(client):
+    html = client.get("/support/new/case").text
+    assert "maxlength" not in html
+    assert re.search(r'data-max-chars="200"[^>]*id="subject"|id="subject"[^>]*data-max-chars="200"', html)
+
+
+@pytest.mark.parametrize("trap", [{"website": "http://spam.example"}, {"started": "fresh"}])
+def test_robots_are_kept_out_without_a_third_party(app, client, trap):
+    app.config["FORM_MIN_SECONDS"] = 3
+    token, key = case_form(client)
+    html = client.get("/support/new/case").text
+    started = re.search(r'name="started" type="hidden" value="([^"]*)"', html).group(1)
+    fields = {"started": started, **({"website": trap["website"]} if "website" in trap else {})}
+    refused = post_case(client, token, key, **fields)  # sent at once after it was shown, or the trap filled
+    assert refused.status_code == 422 and "Prenez un instant pour vérifier votre cas" in refused.text
+    assert 'value="Camille Martin"' in refused.text and stored(app, Case) == 0
+    app.config["FORM_MIN_SECONDS"] = 0
+    if "website" not in trap:
+        assert post_case(client, token, key, started=started).status_code == 303
+
+
+def test_the_confirmation_of_a_critical_case_repeats_the_hotline(client):
+    token, key = case_form(client)
+    sent = post_case(client, token, key, severity="critical")
+    page = client.get(sent.location).text
+    assert 'id="hotline"' in page and "+33 1 86 95 41 00" in page

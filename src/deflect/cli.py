@@ -12,18 +12,40 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+
+
+class Moment(click.ParamType):
+    """A command-line moment in ISO 8601 (``2026-11-23T09:00:00+01:00``, or a date); no zone means UTC."""
+
+    name = "moment"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 moment such as 2026-11-23T09:00:00+01:00", param, ctx)
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+MOMENT = Moment()
 
 
 def _create_app():
     from deflect import create_app
+    from deflect.settings import SettingError
 
-    return create_app()
+    try:
+        return create_app()
+    except SettingError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
@@ -31,7 +53,7 @@ def main() -> None:
     """deflect: the help center, its deflection search and the support form."""
 
 
-def build_site(project_dir: Path, site_dir: Path) -> None:
+def build_site(mkdocs_yml: Path, site_dir: Path) -> None:
     """Run ``mkdocs build --strict`` into a fresh folder, then swap it in place of ``site_dir``.
 
     Building beside the served folder and renaming keeps a running service
@@ -41,8 +63,8 @@ def build_site(project_dir: Path, site_dir: Path) -> None:
     fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-", dir=site_dir.parent))
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean",
-               "-f", str(project_dir / "mkdocs.yml"), "-d", str(fresh)]
-    result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
+               "-f", str(mkdocs_yml), "-d", str(fresh)]
+    result = subprocess.run(command, cwd=mkdocs_yml.parent, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         shutil.rmtree(fresh, ignore_errors=True)
         problems = [line for line in result.stderr.splitlines() if not line.startswith("INFO")]
@@ -63,10 +85,9 @@ def build_command() -> None:
     """Build the help center (strict) and a new generation of the search index."""
     from deflect.search import rebuild_index
 
-    project = Path(current_app.config["PROJECT_DIR"])
     site_dir = Path(current_app.config["SITE_DIR"])
     click.echo(f"Building the help center into {site_dir} …")
-    build_site(project, site_dir)
+    build_site(Path(current_app.config["MKDOCS_YML"]), site_dir)
     click.echo("Help center built.")
     rebuild_index(current_app, echo=click.echo)
 
@@ -75,7 +96,7 @@ def build_command() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
-@click.option("--dev", is_flag=True, help="Flask's reloading development server instead of gunicorn")
+@click.option("--dev", is_flag=True, help="Flask's reloading development server instead of gunicorn (no debugger)")
 @with_appcontext
 def serve_command(host: str, port: int, workers: int, dev: bool) -> None:
     """Serve the help center, the form and the API on one port."""
@@ -87,7 +108,8 @@ def serve_command(host: str, port: int, workers: int, dev: bool) -> None:
         click.echo("The help center is not built yet: run `deflect build` (or `make serve`).", err=True)
     click.echo(f"Serving on http://{host}:{port}/ (help center at /, form at /support/new)")
     if dev:
-        app.run(host=host, port=port, debug=True)
+        # Reloads on change; never the interactive debugger, which runs code sent by any browser.
+        app.run(host=host, port=port, use_reloader=True, use_debugger=False)
         return
     run_gunicorn(host, port, workers)
 
@@ -102,6 +124,8 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", "-")
+            # As deploy/gunicorn.conf.py: a 2,000-character question exceeds gunicorn's own cap.
+            self.cfg.set("limit_request_line", 0)
 
         def load(self):
             return _create_app()

@@ -2,50 +2,60 @@
 
 The built site may live on a static host elsewhere, so this endpoint takes
 JSON without a CSRF token (it changes nothing but a tally), answers CORS for
-the site's origin, and is rate-limited.
+the site's origin, and is rate-limited. The body is validated once, here,
+into an :class:`ArticleVote` the store trusts.
 """
 from __future__ import annotations
 
-import re
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
+from deflect import deflection
 from deflect.errors import DeflectError
 from deflect.helpcenter import current_help_center
 from deflect.limits import limiter
+from deflect.site import HelpCenter
 from deflect.store import ArticleFeedback, db
+from deflect.text import clean_text
 
 bp = Blueprint("feedback", __name__, url_prefix="/api/feedback")
-ARTICLE_ID = re.compile(r"\A[a-z0-9][a-z0-9/_-]{0,199}\Z")
 MAX_REASON = 1000
 
 
-def parse_feedback(payload: Any, languages: tuple[str, ...]) -> dict[str, Any]:
-    """Validate and bound one answer; raise :class:`DeflectError` naming the first bad field.
+@dataclass(frozen=True)
+class ArticleVote:
+    """One validated "Was this article helpful?" answer."""
 
-    >>> parse_feedback({"article": "support/sla", "lang": "fr", "helpful": False, "reason": " vague "}, ("en", "fr"))
-    {'article': 'support/sla', 'lang': 'fr', 'helpful': False, 'reason': 'vague'}
-    """
-    if not isinstance(payload, dict):
-        raise DeflectError("Send a JSON object.", code="invalid_json")
-    article = payload.get("article")
-    if not isinstance(article, str) or not ARTICLE_ID.match(article) or ".." in article:
-        raise DeflectError("'article' must be an article id such as support/sla.", code="invalid_article")
-    lang = payload.get("lang")
-    if lang not in languages:
-        raise DeflectError(f"'lang' must be one of {', '.join(languages)}.", code="invalid_lang")
-    helpful = payload.get("helpful")
-    if not isinstance(helpful, bool):
-        raise DeflectError("'helpful' must be true or false.", code="invalid_helpful")
-    reason = payload.get("reason")
-    if reason is not None and not isinstance(reason, str):
-        raise DeflectError("'reason' must be text.", code="invalid_reason")
-    reason = (reason or "").strip()
-    if len(reason) > MAX_REASON:
-        raise DeflectError(f"'reason' must be at most {MAX_REASON} characters.", code="invalid_reason")
-    return {"article": article, "lang": lang, "helpful": helpful, "reason": reason or None}
+    article: str
+    lang: str
+    helpful: bool
+    reason: str | None
+
+    @classmethod
+    def from_json(cls, payload: Any, help_center: HelpCenter) -> ArticleVote:
+        """Validate and bound one answer; raise :class:`DeflectError` naming the first bad field."""
+        if not isinstance(payload, dict):
+            raise DeflectError("Send a JSON object.", code="invalid_json")
+        article = payload.get("article")
+        if not isinstance(article, str) or not help_center.has_article(article):
+            raise DeflectError("'article' must be the id of an article, such as support/sla.",
+                               code="invalid_article")
+        lang = payload.get("lang")
+        if lang not in help_center.languages:
+            raise DeflectError(f"'lang' must be one of {', '.join(help_center.languages)}.", code="invalid_lang")
+        helpful = payload.get("helpful")
+        if not isinstance(helpful, bool):
+            raise DeflectError("'helpful' must be true or false.", code="invalid_helpful")
+        reason = payload.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            raise DeflectError("'reason' must be text.", code="invalid_reason")
+        reason = clean_text(reason or "").strip()
+        if len(reason) > MAX_REASON:
+            raise DeflectError(f"'reason' must be at most {MAX_REASON} characters.", code="invalid_reason")
+        return cls(article, lang, helpful, reason or None)
 
 
 def site_origin() -> str | None:
@@ -68,20 +78,27 @@ def allow_site_origin(response):
     return response
 
 
+def deflection_shown(article: str) -> str | None:
+    """The key of the customer's deflection in progress, if it showed this article (same-origin votes only).
+
+    The case filed at the end of that deflection carries the key: the staff
+    workspace shows the agent which suggested articles the customer found unhelpful.
+    """
+    current = deflection.current()
+    return current.key if current is not None and any(s.id == article for s in current.shown) else None
+
+
 @bp.route("", methods=["POST", "OPTIONS"])
 @limiter.limit("20 per minute;200 per day", methods=["POST"])
-def record():
-    """Record one "Was this article helpful?" answer."""
+def vote():
+    """Store one "Was this article helpful?" answer."""
     if request.method == "OPTIONS":
         return "", 204
-    payload = request.get_json(silent=True)
-    answer = parse_feedback(payload, current_help_center().languages)
-    session = db()
-    session.add(ArticleFeedback(**answer))
-    session.commit()
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # JSON nested deeper than Python parses: not an answer
+        payload = None
+    answer = ArticleVote.from_json(payload, current_help_center())
+    db().add(ArticleFeedback(**asdict(answer), deflection_key=deflection_shown(answer.article)))
+    db().commit()
     return jsonify({"ok": True}), 201
-
-
-def init_app(app: Flask, csrf) -> None:
-    csrf.exempt(bp)
-    app.register_blueprint(bp)

@@ -1,4 +1,8 @@
-"""The support form's two forms, validated at the edge with one clear message per rule."""
+"""The support form's two forms, validated at the edge with one clear message per rule.
+
+CSRF protection (Flask-WTF) covers every form POST of the service; the JSON
+feedback endpoint, called by the help center's pages from any host, is exempt.
+"""
 from __future__ import annotations
 
 import json
@@ -6,13 +10,17 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
 from wtforms import (BooleanField, HiddenField, MultipleFileField, RadioField, SelectChoice, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from deflect import vocabulary
+from deflect.helpcenter import current_help_center
+from deflect.site import ARTICLE_ID
+from deflect.text import clean_text
 
-ARTICLE_ID = re.compile(r"\A[a-z0-9][a-z0-9/_-]{0,199}\Z")
+csrf = CSRFProtect()
 #: Deliberately simple: something@domain.tld, no spaces; the analyst's reply is the real check.
 EMAIL = re.compile(r"\A[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}\Z")
 PHONE = re.compile(r"\A\+?[0-9 ()./-]{6,30}\Z")
@@ -27,15 +35,26 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 def strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """The filter of every text field: storable text (:func:`deflect.text.clean_text`), trimmed."""
+    return clean_text(value).strip() if isinstance(value, str) else value
 
 
 def required(message):
     return DataRequired(message=message)
 
 
+class AtMost(Length):
+    """A length limit checked on the server only: no ``maxlength`` attribute, so a browser never cuts a
+    pasted text silently; the form says how much is too much and keeps every word typed."""
+
+    def __init__(self, count: int):
+        super().__init__(max=count, message=_l("Please keep this under %(count)d characters.", count=count))
+        self.field_flags = {}
+        self.chars = count
+
+
 def at_most(count: int):
-    return Length(max=count, message=_l("Please keep this under %(count)d characters.", count=count))
+    return AtMost(count)
 
 
 class DescribeForm(FlaskForm):
@@ -55,10 +74,11 @@ class DescribeForm(FlaskForm):
     lang = SelectField(_l("Language"), validate_choice=False)
     from_article = HiddenField(name="from", filters=[strip])
 
-    def setup(self, languages: dict[str, str]) -> DescribeForm:
+    def setup(self) -> DescribeForm:
+        """Fill the choices from the help center: its products and its languages."""
+        self.languages = dict(current_help_center().language_names)
         self.product.choices = choices([("", _l("Choose…"))] + vocabulary.products())
-        self.lang.choices = choices(languages.items())
-        self.languages = dict(languages)
+        self.lang.choices = choices(self.languages.items())
         return self
 
     def validate_product(self, field):
@@ -74,6 +94,23 @@ class DescribeForm(FlaskForm):
         """The article the customer came from, if it looks like an article id."""
         value = self.from_article.data or ""
         return value if ARTICLE_ID.match(value) else None
+
+    def draft(self) -> dict[str, str | None]:
+        """Return what step 1 keeps for the case form: the question searched, and each field."""
+        return {"question": f"{self.subject.data}\n{self.description.data}", "subject": self.subject.data,
+                "description": self.description.data, "product": self.product.data, "lang": self.lang.data,
+                "from": self.article}
+
+
+class LostLinkForm(FlaskForm):
+    """"I lost my link": the address the case links are sent to."""
+
+    class Meta:
+        locales = False
+
+    email = StringField(_l("E-mail"), filters=[strip], validators=[
+        required(_l("Please give the e-mail address of your case.")), at_most(254),
+        Regexp(EMAIL, message=_l("This does not look like an e-mail address (name@example.com)."))])
 
 
 class CaseForm(DescribeForm):
@@ -107,6 +144,9 @@ class CaseForm(DescribeForm):
     include_technical = BooleanField(_l("Include technical details of my browser and system"))
     technical = HiddenField()
     submission_key = HiddenField()
+    #: Spam without third parties: a field people never see (a robot fills it) and when the form was shown.
+    website = StringField(filters=[strip])
+    started = HiddenField()
 
     def validate_request_type(self, field):
         if field.data not in vocabulary.REQUEST_TYPES:
@@ -125,21 +165,21 @@ class CaseForm(DescribeForm):
         if not self.include_technical.data:
             return None
         details: dict[str, str] = {}
-        try:
-            reported = json.loads(self.technical.data or "{}")
-        except ValueError:
+        try:  # what our page sends is a small flat object; anything else counts as nothing
+            reported = json.loads(self.technical.data or "{}") if len(self.technical.data or "") <= 4000 else {}
+        except (ValueError, RecursionError):
             reported = {}
         if isinstance(reported, dict):
             for key in TECHNICAL_KEYS:
                 if key in reported and reported[key] not in (None, ""):
-                    details[key] = str(reported[key])[:300]
-        details.setdefault("userAgent", (user_agent or "")[:300])
+                    details[key] = clean_text(str(reported[key]))[:300]
+        details.setdefault("userAgent", clean_text(user_agent or "")[:300])
         return details
 
-    def case_fields(self, lang: str, user_agent: str) -> dict:
+    def case_fields(self, user_agent: str) -> dict:
         """Return the validated fields as the store's :class:`~deflect.store.Case` takes them."""
         return {
-            "lang": lang,
+            "lang": self.lang.data,
             "contact_name": self.contact_name.data,
             "email": self.email.data,
             "phone": self.phone.data or None,

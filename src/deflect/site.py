@@ -5,6 +5,7 @@ deflect (index, form, CLI) reads them from here.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,11 @@ from typing import Any
 import yaml
 from mkdocs.utils.yaml import get_yaml_loader
 
+#: An article id: the path under ``docs/<lang>/`` without ``.md`` (``support/escalation``).
+ARTICLE_ID = re.compile(r"\A[a-z0-9][a-z0-9/_-]{0,199}\Z")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per app
 class HelpCenter:
     """What the service needs to know about the built help center."""
 
@@ -30,6 +34,8 @@ class HelpCenter:
     #: Where customers reach the built pages: "" when this service serves them at ``/``,
     #: else ``site_url`` (a static host). Every link to a page or asset goes through it.
     pages_base: str = ""
+    #: The ids of the articles in the default language (every language falls back to them).
+    articles: frozenset[str] = frozenset()
 
     @property
     def products(self) -> list[str]:
@@ -41,6 +47,15 @@ class HelpCenter:
             return None
         code = lang.strip().lower().replace("_", "-").split("-")[0]
         return code if code in self.languages else None
+
+    def has_article(self, article: str) -> bool:
+        """Tell whether ``article`` names an article of this help center.
+
+        >>> HelpCenter(Path("."), ("en",), "en", {}, {}, "/", Path("docs"), Path("site"),
+        ...            articles=frozenset({"support/sla"})).has_article("support/../sla")
+        False
+        """
+        return article in self.articles
 
     def page_path(self, article: str, lang: str, anchor: str = "") -> str:
         """Return the path of an article's page in the built site (``/fr/support/sla/#anchor``).
@@ -78,7 +93,9 @@ def load_help_center(mkdocs_yml: Path, *, served_here: bool = True) -> HelpCente
     """
     mkdocs_yml = Path(mkdocs_yml)
     with mkdocs_yml.open(encoding="utf-8") as stream:
-        config = yaml.load(stream, Loader=get_yaml_loader())
+        # MkDocs' own loader (for its !ENV tags) built on the safe loader: no Python objects from YAML,
+        # which bandit cannot see through the factory.
+        config = yaml.load(stream, Loader=get_yaml_loader(loader=yaml.SafeLoader))  # nosec B506
     i18n = next(
         (p["i18n"] for p in config.get("plugins", []) if isinstance(p, dict) and "i18n" in p),
         None,
@@ -86,6 +103,7 @@ def load_help_center(mkdocs_yml: Path, *, served_here: bool = True) -> HelpCente
     if not i18n or not i18n.get("languages"):
         raise ValueError(f"{mkdocs_yml}: no i18n plugin languages declared")
     root = mkdocs_yml.parent
+    docs_dir = root / config.get("docs_dir", "docs")
     extra = dict(config.get("extra") or {})
     languages, names, site_names, ui = [], {}, {}, {}
     default = None
@@ -104,9 +122,11 @@ def load_help_center(mkdocs_yml: Path, *, served_here: bool = True) -> HelpCente
         language_names=names,
         site_name=site_names,
         site_url=config.get("site_url") or "/",
-        docs_dir=root / config.get("docs_dir", "docs"),
+        docs_dir=docs_dir,
         site_dir=root / config.get("site_dir", "site"),
         extra=extra,
         ui=ui,
         pages_base="" if served_here else (config.get("site_url") or "").rstrip("/"),
+        articles=frozenset(path.relative_to(docs_dir / (default or languages[0])).with_suffix("").as_posix()
+                           for path in (docs_dir / (default or languages[0])).rglob("*.md")),
     )

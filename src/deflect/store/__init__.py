@@ -1,7 +1,7 @@
 """The case store: SQLAlchemy 2 on SQLite by default, PostgreSQL when configured.
 
 ``init_app`` gives each app its engine (from ``DATABASE_URL``) and each request
-a session on ``g``, closed on teardown. The schema is Alembic's: run
+its own SQLAlchemy session, ``db()``, kept on ``g`` and closed on teardown. The schema is Alembic's: run
 ``upgrade_database(app)`` (``deflect db upgrade``; ``deflect serve`` does it).
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from deflect.store.models import (  # noqa: F401  (the store's public names)
-    CASE_STATUSES, OUTCOMES, ArticleFeedback, Attachment, Base, Case, CaseEvent,
-    DeflectionSession, SuggestionShown,
+    CASE_STATUSES, OUTCOMES, ArticleFeedback, Attachment, AuditEntry, Base, Case, CaseEvent, Deflection, OutgoingMail,
+    SavedReply, Staff, SuggestionShown,
 )
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -51,16 +51,16 @@ def session_factory(app: Flask | None = None) -> sessionmaker[Session]:
 
 
 def db() -> Session:
-    """Return this request's store session (opened on first use, closed on teardown)."""
-    if "store_session" not in g:
-        g.store_session = session_factory()()
-    return g.store_session
+    """Return this request's handle on the store (opened on first use, closed on teardown)."""
+    if "db" not in g:
+        g.db = session_factory()()
+    return g.db
 
 
-def close_session(_exc=None) -> None:
-    session = g.pop("store_session", None)
-    if session is not None:
-        session.close()
+def close_db(_exc=None) -> None:
+    handle = g.pop("db", None)
+    if handle is not None:
+        handle.close()
 
 
 def upgrade_database(app: Flask) -> None:
@@ -91,5 +91,5 @@ def init_app(app: Flask) -> None:
         "engine": bound,
         "sessionmaker": sessionmaker(bind=bound, expire_on_commit=False),
     }
-    app.teardown_appcontext(close_session)
+    app.teardown_appcontext(close_db)
     app.cli.add_command(db_cli)
