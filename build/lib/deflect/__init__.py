@@ -20,7 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Raises :class:`deflect.settings.SettingError` for an unknown ``DEFLECT_*``
     variable or a value of the wrong type.
     """
-    from deflect import (api, case_pages, cli, errors, feedback, forms, helpcenter, i18n, limits, reports,
+    from deflect import (api, case_pages, check, cli, errors, feedback, forms, helpcenter, i18n, limits, reports,
                          search, security, staff, staging, store, support, sweep, vocabulary)
     from deflect.mail import inbox, outbox
 
@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     inbox.init_app(app)                        # deflect mail-in: a customer's e-mailed reply
     reports.init_app(app)                      # deflect report: what the help center fails to answer
     staff.init_app(app)                        # staff sign-in sessions (Flask-Login); deflect staff add|list|…
+    check.init_app(app)                        # deflect check: the authors' checks of docs/
 
     # Blueprints, one per noun.
     app.register_blueprint(api.bp)             # /api/suggest

@@ -1,6 +1,6 @@
 """The form's vocabularies, declared once as data: request types, severities,
-products, attachment limits and the hotline, read from mkdocs.yml and the
-severity guide so the help center and the form never disagree."""
+products, attachment limits and the hotline, read from mkdocs.yml and
+vocabulary/labels.yml so the help center and the form never disagree."""
 from __future__ import annotations
 
 import logging
@@ -10,8 +10,8 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from deflect.content import ContentError, fill_placeholders, split_front_matter
 from deflect.helpcenter import current_help_center
+from deflect.labels import LABELS_FILE, LabelsError, load_labels
 from deflect.site import HelpCenter
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,6 @@ def label(group: str, key: str, lang: str | None = None) -> str:
 #: The product choice for customers who do not know or whose area is not a product.
 OTHER_PRODUCT = "other"
 OTHER_PRODUCT_LABEL = _l("Other / not sure")
-SEVERITY_GUIDE = "support/severity"
 CASE_LIFECYCLE_ARTICLE = "support/case-lifecycle"
 
 
@@ -123,25 +122,20 @@ def hotline(lang: str) -> str | None:
 
 
 def severity_explanations(lang: str) -> dict[str, str]:
-    """Return severity → one line from the severity guide's ``levels`` front matter.
+    """Return severity → its one line in ``lang``, from ``vocabulary/labels.yml`` (``severity_line``).
 
-    Falls back to the English article; returns ``{}`` (no explanation lines)
-    when neither has the key, so the form keeps working. Read once per help
-    center and language.
+    Returns ``{}`` (no explanation lines) when the labels cannot be read, so
+    the form keeps working. Read once per help center and language.
     """
     return _severity_explanations(current_help_center(), lang)
 
 
 @lru_cache(maxsize=64)
 def _severity_explanations(center: HelpCenter, lang: str) -> dict[str, str]:
-    for language in dict.fromkeys((lang, center.default_language)):
-        path = Path(center.docs_dir) / language / f"{SEVERITY_GUIDE}.md"
-        try:
-            meta, _ = split_front_matter(path.read_text(encoding="utf-8"))
-            levels = meta.get("levels")
-            if isinstance(levels, dict):
-                return {key: fill_placeholders(str(levels[key]), center.extra).strip()
-                        for key in SEVERITIES if levels.get(key)}
-        except (OSError, ContentError) as exc:
-            log.warning("severity guide %s unreadable: %s", path, exc)
-    return {}
+    path = Path(center.root) / LABELS_FILE
+    try:
+        lines = load_labels(path).for_language(lang if lang in center.languages else center.default_language)
+    except (OSError, LabelsError) as exc:
+        log.warning("labels %s unreadable: %s", path, exc)
+        return {}
+    return {key: lines["severity_line"][key] for key in SEVERITIES if key in lines.get("severity_line", {})}

@@ -128,7 +128,7 @@ class ArticleReader:
     def read(self, path: Path, lang_root: Path, lang: str) -> Article:
         """Return the article at ``path`` split into its sections."""
         meta, body = split_front_matter(path.read_text(encoding="utf-8"))
-        body = fill_placeholders(body, self.extra)
+        body = fill_placeholders(body, self.extra, lang=lang, article=path)
         self._markdown.reset()
         sections = split_sections(self._markdown.convert(body))
         title = str(meta.get("title") or "")

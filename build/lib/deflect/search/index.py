@@ -184,7 +184,7 @@ def served_in(help_center, lang: str, learned: dict[str, str],
     def served(identifier: str, written: str, fallback: bool) -> Served:
         path, version = listings[written][identifier]
         extra = learned.get(identifier, "")
-        fingerprint = version + (":" + hashlib.sha1(extra.encode("utf-8")).hexdigest() if extra else "")
+        fingerprint = version + (":" + hashlib.sha256(extra.encode("utf-8")).hexdigest() if extra else "")
         return Served(identifier, path, roots[written], written, fallback, fingerprint)
 
     own = [served(identifier, lang, False) for identifier in listings[lang]]
@@ -272,7 +272,7 @@ def compatibility(help_center, settings: tuple[list, dict]) -> str:
     """Return what an incremental build must share with the previous one (else it starts afresh)."""
     state = [INDEX_FORMAT, list(help_center.languages), help_center.default_language,
              repr(settings), json.dumps(help_center.extra, sort_keys=True, default=str)]
-    return hashlib.sha1(json.dumps(state).encode("utf-8")).hexdigest()
+    return hashlib.sha256(json.dumps(state).encode("utf-8")).hexdigest()
 
 
 def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
