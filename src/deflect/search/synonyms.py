@@ -131,6 +131,8 @@ def load_synonyms(path: Path, languages: Iterable[str]) -> dict[str, tuple[Rule,
 def check_synonyms(path: Path, languages: Iterable[str]) -> list[str]:
     """Return the problems of the synonyms file, one sentence each (none when it is fine or absent).
 
+    ``path`` is the file, or the help center's folder that holds ``vocabulary/synonyms.yml``.
+
     >>> import tempfile, os
     >>> with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
     ...     _ = f.write("en:\\n  - ticket => case\\n  - the, a\\nxx:\\n  - a, b\\n")
@@ -141,8 +143,9 @@ def check_synonyms(path: Path, languages: Iterable[str]) -> list[str]:
     """
     languages = list(languages)
     name = SYNONYMS_FILE.name
+    path = Path(path) / SYNONYMS_FILE if Path(path).is_dir() else Path(path)
     try:
-        data = read_file(Path(path))
+        data = read_file(path)
     except SynonymError as exc:
         return [str(exc)]
     problems = [f"{name}: {key} is not a language of the help center ({', '.join(languages)})"
