@@ -2,11 +2,14 @@
 
 Generates ``--articles`` articles in each language of mkdocs.yml (default
 10,000 × 5) from the real articles' vocabulary, builds the index as
-``deflect index`` does, and prints: build time and peak memory, index size,
-and suggest latency (p50/p95/p99) through the search function alone and
-through ``GET /api/suggest`` on a real HTTP server. Not part of the tests.
+``deflect index`` does, and prints: full build time and peak memory, index
+size, the time to index one edited article again (incremental generation),
+suggest latency (p50/p95/p99) through the search function alone, the same
+questions' raw Whoosh query (the same terms, ``Or``, 30 sections, Whoosh's
+own matcher) and the ratio, the process's memory, and ``GET /api/suggest``
+on a real HTTP server. Not part of the tests.
 
-    python bench/bench_search.py [--articles 10000] [--queries 500] [--keep DIR]
+    python bench/bench_search.py [--articles 10000] [--queries 500] [--keep DIR] [--reuse]
 """
 from __future__ import annotations
 
@@ -29,7 +32,9 @@ from werkzeug.serving import make_server
 
 from deflect import create_app
 from deflect.content import split_front_matter
-from deflect.search import rebuild_index, suggest
+import deflect.search
+from deflect.search import _open_generation, engine, rebuild_index, suggest
+from deflect.search.scorer import whoosh_top
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 WORD = re.compile(r"[^\W\d_]{3,}")
@@ -53,7 +58,7 @@ def generate(project: Path, articles: int, seed: int = 7, write: bool = True) ->
     if write:
         (project / "overrides").symlink_to(PROJECT_DIR / "overrides")
         config = (PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8")
-        config = config.replace("src/deflect/mkdocs_hooks.py", str(PROJECT_DIR / "src/deflect/mkdocs_hooks.py"))
+        config = config.replace("src/deflect/", str(PROJECT_DIR / "src/deflect") + "/")
         (project / "mkdocs.yml").write_text(config, encoding="utf-8")
     questions = []
     for lang in ("en", "de", "fr", "it", "es"):
@@ -79,6 +84,39 @@ def generate(project: Path, articles: int, seed: int = 7, write: bool = True) ->
     return questions
 
 
+def resident_mb() -> tuple[float, float]:
+    """Return this process's resident memory: all of it, and the private (anonymous) part, in MB."""
+    found = {}
+    with open("/proc/self/smaps_rollup", encoding="ascii") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in {"Rss", "Anonymous"}:
+                found[name] = int(value.split()[0]) / 1024
+    return found.get("Rss", 0.0), found.get("Anonymous", 0.0)
+
+
+def edit_one_article(project: Path) -> None:
+    """Change one English article's text (an author's edit), as the incremental build sees it."""
+    path = next((project / "docs" / "en").rglob("article-1.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nEdited: the zorgblatt wobbleframe.\n", encoding="utf-8")
+
+
+def raw_whoosh_ms(app, sample) -> list[float]:
+    """Return the time of Whoosh's own Or search on each question's scoring terms (no analysis, no rule)."""
+    help_center = app.extensions["deflect.help_center"]
+    opened = _open_generation(Path(app.config["INDEX_DIR"]), help_center.languages)
+    timings = []
+    for lang, question in sample:
+        with opened.language(lang) as index:
+            words = engine.question_words(index, question, lang, help_center.default_language,
+                                          opened.synonyms.get(lang, ()))
+            terms = engine.scoring_terms(index, words, lang)
+            t0 = time.perf_counter()
+            whoosh_top(index.searcher, terms, engine.SECTIONS_SCANNED)
+            timings.append((time.perf_counter() - t0) * 1000)
+    return timings
+
+
 def percentiles(values: list[float]) -> str:
     ordered = sorted(values)
 
@@ -95,7 +133,11 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=None, help="index writer processes (default: per CPU)")
     parser.add_argument("--keep", type=Path, help="build here and keep it (default: a temporary folder)")
     parser.add_argument("--reuse", action="store_true", help="measure searches on the index kept in --keep")
+    parser.add_argument("--cache", type=int, default=0,
+                        help="answers kept per process (deflect.search.ANSWER_CACHE_SIZE; default 0: every "
+                             "question searched, as the targets are stated)")
     args = parser.parse_args()
+    deflect.search.ANSWER_CACHE_SIZE = args.cache
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="deflect-bench-"))
     project = root / "project"
@@ -119,17 +161,36 @@ def main() -> None:
         size_mb = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file()) / 2**20
         print(f"index build: {build_s:.1f} s, peak memory {peak_mb:.0f} MB (largest process), "
               f"index size {size_mb:.0f} MB")
+        edit_one_article(project)
+        started = time.perf_counter()
+        rebuild_index(app, echo=lambda *a, **k: None)
+        print(f"one article edited: indexed again in {time.perf_counter() - started:.2f} s "
+              f"(a new incremental generation, swapped in)")
 
     rng = random.Random(3)
     sample = [rng.choice(questions) for _ in range(args.queries)]
     with app.app_context():
-        suggest("warm up", "en")
+        for lang in app.extensions["deflect.help_center"].languages:
+            suggest("warm up", lang)
         timings, answered = [], 0
         for lang, question in sample:
             t0 = time.perf_counter()
             answered += bool(suggest(question, lang))
             timings.append((time.perf_counter() - t0) * 1000)
-    print(f"suggest():         {percentiles(timings)}  ({answered}/{len(sample)} answered)")
+        again = []  # the same questions once more: the searchers' remembered terms and postings are warm
+        for lang, question in sample:
+            t0 = time.perf_counter()
+            suggest(question, lang)
+            again.append((time.perf_counter() - t0) * 1000)
+        raw = raw_whoosh_ms(app, sample)
+    rss, private = resident_mb()
+    ordered, ordered_raw = sorted(timings), sorted(raw)
+    ratio = ordered[int(0.95 * len(ordered))] / max(ordered_raw[int(0.95 * len(ordered_raw))], 1e-9)
+    print(f"suggest():         {percentiles(timings)}  ({answered}/{len(sample)} answered; first time)")
+    print(f"suggest() again:   {percentiles(again)}  (the same questions, warm)")
+    print(f"raw Whoosh query:  {percentiles(raw)}  (same terms, Whoosh's Or; suggest()/raw at p95: {ratio:.2f})")
+    print(f"memory after the questions: {rss:.0f} MB resident, of which {private:.0f} MB private "
+          f"(the rest: the index files' shared memory maps)")
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)

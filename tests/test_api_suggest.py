@@ -12,7 +12,7 @@ def test_suggest_answers_the_contract(client):
     body = response.get_json()
     assert body["query"] == "how to escalate a case" and body["lang"] == "en"
     assert body["results"][0]["id"] == "support/escalation"
-    assert set(body["results"][0]) == {"id", "title", "url", "lang", "snippet", "score", "fallback"}
+    assert set(body["results"][0]) == {"id", "title", "section", "url", "lang", "snippet", "score", "fallback"}
     assert len(body["results"]) <= 5
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from deflect import create_app
-from deflect.search import SearchUnavailable, rebuild_index, suggest
+from deflect.search import MAX_QUERY_CHARS, SearchUnavailable, Suggestion, rebuild_index, suggest
 from deflect.search.analysis import analyzer_for, fold, forms, words
 from deflect.search.index import CURRENT, current_generation
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-RESULT_KEYS = {"id", "title", "url", "lang", "snippet", "score", "fallback"}
+RESULT_KEYS = {"id", "title", "section", "url", "lang", "snippet", "score", "fallback"}
 
 
 def analyzed(text: str, lang: str) -> set[str]:
@@ -76,7 +76,7 @@ def test_suggest_finds_the_article(app, lang, query, article):
     with app.app_context():
         results = suggest(query, lang)
     assert article in [r.id for r in results[:3]]
-    assert all(set(r.as_dict()) == RESULT_KEYS for r in results)
+    assert all(isinstance(r, Suggestion) and set(r.as_dict()) == RESULT_KEYS for r in results)
     assert all(r.lang == lang for r in results)
 
 
@@ -117,7 +117,7 @@ def test_one_result_per_article_and_limit(app):
     with app.app_context():
         results = suggest("case severity support escalation hours", "en", limit=3)
     ids = [r.id for r in results]
-    assert len(ids) == len(set(ids)) <= 3
+    assert 1 < len(ids) == len(set(ids)) <= 3
 
 
 @pytest.mark.parametrize("query", [
@@ -128,6 +128,27 @@ def test_any_input_is_answered(app, query):
     with app.app_context():
         results = suggest(query, "en")
     assert isinstance(results, list)
+
+
+def test_a_language_is_validated_before_the_search(app):
+    with app.app_context(), pytest.raises(ValueError, match="unknown language"):
+        suggest("escalate a case", "xx")
+
+
+def test_only_the_beginning_of_a_long_text_is_searched(app):
+    padding = "lorem " * (MAX_QUERY_CHARS // 6)
+    with app.app_context():
+        assert suggest("escalation " + padding, "en")
+        assert suggest(padding + " escalation", "en") == []
+
+
+def test_a_suggestion_is_complete_and_frozen(app):
+    with app.app_context():
+        result = suggest("how to request an escalation", "en")[0]
+    assert result.id == "support/escalation" and result.url.startswith("/support/escalation/#")
+    assert result.section and result.section != result.title
+    with pytest.raises(AttributeError):
+        result.url = ""  # frozen: nobody fills it in later
 
 
 def test_missing_index_raises_search_unavailable(app_config, tmp_path):
@@ -149,7 +170,7 @@ def small_help_center(tmp_path) -> Path:
     (project / "overrides").symlink_to(PROJECT_DIR / "overrides")
     (project / "vocabulary").symlink_to(PROJECT_DIR / "vocabulary")
     config = (PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8")
-    config = config.replace("src/deflect/mkdocs_hooks.py", str(PROJECT_DIR / "src/deflect/mkdocs_hooks.py"))
+    config = config.replace("src/deflect/", str(PROJECT_DIR / "src/deflect") + "/")
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")
     return project
 
@@ -171,16 +192,20 @@ def test_missing_translation_falls_back_to_english(small_help_center, tmp_path):
     assert escalation and escalation[0].fallback is False
 
 
-def test_rebuild_under_concurrent_searches_fails_no_request(small_help_center, tmp_path):
-    """Searches go on, all answered, while the index is rebuilt and swapped (a small help center: fast)."""
-    app = small_app(small_help_center, tmp_path / "var")
+def test_rebuild_under_concurrent_searches_fails_no_request(small_help_center, tmp_path, monkeypatch):
+    """Searches go on, all answered, while the index is rebuilt in full and swapped (a small help center)."""
+    import deflect.search
+
+    monkeypatch.setattr(deflect.search, "ANSWER_CACHE_SIZE", 0)  # every request searches
+    app = create_app({"TESTING": True, "PROJECT_DIR": str(small_help_center), "VAR_DIR": str(tmp_path / "var"),
+                      "SECRET_KEY": "x", "RATELIMIT_ENABLED": False})
     rebuild_index(app, echo=lambda *a, **k: None)
     failures, answered, stop = [], [], threading.Event()
 
     def search_until_stopped():
         client = app.test_client()
         while not stop.is_set():
-            response = client.get("/api/suggest?q=escalation&lang=de")
+            response = client.get("/api/suggest?q=escalation&lang=fr")
             if response.status_code != 200 or not response.get_json()["results"]:
                 failures.append(response.status_code)
             answered.append(1)
@@ -189,7 +214,7 @@ def test_rebuild_under_concurrent_searches_fails_no_request(small_help_center, t
     for thread in threads:
         thread.start()
     try:
-        generations = [rebuild_index(app, echo=lambda *a, **k: None) for _ in range(3)]
+        generations = [rebuild_index(app, echo=lambda *a, **k: None, full=True) for _ in range(3)]
     finally:
         stop.set()
         for thread in threads:

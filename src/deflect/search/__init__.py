@@ -7,52 +7,69 @@ the ``current`` symlink to it (:mod:`deflect.search.index`). A running service
 notices the new ``current`` on its next search and opens it: no restart, no
 failed request.
 
-:func:`suggest` answers the support form and ``/api/suggest``: one result per
-article, the best section's URL and snippet, English articles standing in
+:func:`suggest` answers the support form, ``/api/suggest`` and the site's
+search box: one :class:`Suggestion` per article, complete (its page and
+section as :meth:`~deflect.site.HelpCenter.page_url` places them, the
+section's heading and a snippet), English articles standing in
 (``"fallback": true``) where a language has no translation, and nothing at
 all when no article is a confident match (the rule is in
 :mod:`deflect.search.engine`).
+
+The rooms: :mod:`.analysis` (words, stems, everyday frequency),
+:mod:`.articles` (sections as the built page has them), :mod:`.index`
+(generations, full and incremental), :mod:`.lexicon` (a language's words,
+inflections, families, typos), :mod:`.synonyms` (the authors' support
+vocabulary and its checks), :mod:`.evidence` (words learned from the
+service's records), :mod:`.engine` (the question, the ranking and its rule),
+:mod:`.scorer` (BM25F over postings), :mod:`.storage` (shared memory maps)
+and :mod:`.site_hooks` (the search box's static indexes).
 """
 from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from whoosh import index as whoosh_index
 
 from deflect.helpcenter import current_help_center
 from deflect.search import engine
-from deflect.search.index import build_generation, current_generation, prune, swap_in
+from deflect.search.evidence import Evidence
+from deflect.search.lexicon import Lexicon
+from deflect.search.storage import open_index
+from deflect.search.index import SYNONYMS, build_generation, current_generation, prune, swap_in
+from deflect.search.synonyms import SynonymError, check_synonyms, load_synonyms
 
-__all__ = ["MAX_QUERY_CHARS", "SearchUnavailable", "Suggestion", "init_app", "rebuild_index", "suggest"]
+__all__ = ["MAX_LIMIT", "MAX_QUERY_CHARS", "SearchUnavailable", "Suggestion", "check_synonyms", "init_app",
+           "rebuild_index", "suggest"]
 
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 20
-#: The longest question the API takes; longer text (a case description) is searched by its beginning.
+#: The longest question the API takes; longer text (the form's description) is searched by its beginning.
 MAX_QUERY_CHARS = engine.MAX_QUERY_CHARS
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """One suggested article, complete: where it lives, what to show, how sure the search is."""
+    """One suggested article, complete: where it lives, which section answers, and why it was chosen."""
 
-    id: str
-    title: str
-    url: str
-    lang: str
-    snippet: str
-    score: float
-    fallback: bool
+    id: str  # the article id (``support/escalation``)
+    title: str  # the article's title
+    url: str  # the page, with the section's ``#anchor``, as :meth:`HelpCenter.page_url` places it
+    lang: str  # the language asked for (a fallback is served in it, written in English)
+    snippet: str  # about 200 characters of plain text from the section
+    score: float  # the ranking score (comparable within one answer only)
+    fallback: bool  # the English article standing in for a missing translation
+    section: str = ""  # the heading of the section that answers ("": the article's beginning)
 
     def as_dict(self) -> dict:
-        """The result as ``/api/suggest`` shows it."""
+        """Return the keys of one ``/api/suggest`` result."""
         return asdict(self)
 
 
@@ -61,62 +78,85 @@ class SearchUnavailable(RuntimeError):
 
 
 class _OpenGeneration:
-    """A pool of searchers on one generation of the index, per language.
+    """One generation of the index, open in this process: per language, one searcher and its lexicon.
 
-    A Whoosh searcher is not meant to be shared by threads at once, and
-    opening one costs more than a search: each request borrows an open
-    searcher and gives it back, so a process opens at most as many as it
-    serves requests at the same time, once per generation.
+    A Whoosh searcher reads its files through shared file positions, so
+    threads take turns on it (a lock per language); under the GIL they would
+    take turns anyway, and one searcher per language keeps a worker's memory
+    to one copy of each language's term index and stored fields.
     """
 
-    def __init__(self, generation: Path):
+    def __init__(self, generation: Path, languages: tuple[str, ...]):
         self.generation = generation
+        try:
+            self.synonyms = load_synonyms(generation / SYNONYMS, languages)
+        except SynonymError:  # `deflect check` says why; search on without them
+            self.synonyms = {}
         self._indexes: dict = {}
-        self._free: dict[str, list] = {}
+        self._searchers: dict = {}
+        self._lexicons: dict[str, Lexicon] = {}
+        self._locks = {lang: threading.Lock() for lang in languages}
         self._lock = threading.Lock()
         self.retired = False
 
     def _open(self, lang: str):
         try:
             if lang not in self._indexes:
-                self._indexes[lang] = whoosh_index.open_dir(str(self.generation / lang))
+                self._indexes[lang] = open_index(self.generation / lang)
             return self._indexes[lang].searcher(weighting=engine.new_weighting())
         except Exception as exc:  # a half-deleted or foreign folder: "unavailable"
             raise SearchUnavailable(f"the search index {self.generation.name}/{lang} "
                                     f"cannot be opened: {exc}") from exc
 
-    @contextmanager
-    def searcher(self, lang: str):
-        """Lend a searcher of ``lang`` for the duration of a ``with`` block."""
-        with self._lock:
-            free = self._free.setdefault(lang, [])
-            searcher = free.pop() if free else None
-            if searcher is None:
-                searcher = self._open(lang)
-        try:
-            yield searcher
-        finally:
+    def lexicon(self, lang: str) -> Lexicon:
+        """Return the language's lexicon, read once per process and generation."""
+        lexicon = self._lexicons.get(lang)
+        if lexicon is None:
             with self._lock:
-                if self.retired:
-                    searcher.close()
-                else:
-                    self._free[lang].append(searcher)
+                if lang not in self._lexicons:
+                    try:
+                        self._lexicons[lang] = Lexicon.load(self.generation / lang)
+                    except (OSError, ValueError) as exc:
+                        raise SearchUnavailable(f"the lexicon of {self.generation.name}/{lang} "
+                                                f"cannot be read: {exc}") from exc
+                lexicon = self._lexicons[lang]
+        return lexicon
+
+    @contextmanager
+    def language(self, lang: str):
+        """Hold the :class:`~deflect.search.engine.LanguageIndex` of ``lang`` in a ``with`` block.
+
+        Threads take turns on it; a late request on a retired generation opens its own.
+        """
+        lexicon = self.lexicon(lang)
+        with self._locks[lang]:
+            index = self._searchers.get(lang)
+            if index is None:
+                searcher = self._open(lang)
+                index = engine.LanguageIndex(searcher, lexicon)
+                if not self.retired:
+                    self._searchers[lang] = index
+            try:
+                yield index
+            finally:
+                if self.retired and self._searchers.get(lang) is not index:
+                    index.searcher.close()
 
     def retire(self):
-        """Close the idle searchers; the ones lent out close when given back."""
-        with self._lock:
-            self.retired = True
-            for searchers in self._free.values():
-                for searcher in searchers:
-                    searcher.close()
-            self._free.clear()
+        """Close the searchers, each once no thread holds it."""
+        self.retired = True
+        for lang, lock in self._locks.items():
+            with lock:
+                index = self._searchers.pop(lang, None)
+                if index is not None:
+                    index.searcher.close()
 
 
 _generations: dict[Path, _OpenGeneration] = {}
 _generations_lock = threading.Lock()
 
 
-def _open_generation(index_dir: Path) -> _OpenGeneration:
+def _open_generation(index_dir: Path, languages: tuple[str, ...]) -> _OpenGeneration:
     """Return the process's searchers on the current generation, switching when it changed."""
     generation = current_generation(index_dir)
     if generation is None:
@@ -127,44 +167,89 @@ def _open_generation(index_dir: Path) -> _OpenGeneration:
             return opened
         if not (generation / "generation.json").is_file():
             raise SearchUnavailable(f"the search index {generation.name} is incomplete or missing")
-        _generations[index_dir] = _OpenGeneration(generation)
+        _generations[index_dir] = _OpenGeneration(generation, languages)
         if opened is not None:
             opened.retire()
         return _generations[index_dir]
 
 
+#: Answers kept per process, by generation, language, question and limit (0: none). The same
+#: question comes back often (the form's as-you-type hints, a popular problem); a new generation
+#: of the index makes new keys. bench/wrk_suggest.py --cache 0 measures without.
+ANSWER_CACHE_SIZE = 2048
+_answers: OrderedDict[tuple, list[Suggestion]] = OrderedDict()
+_answers_lock = threading.Lock()
+
+
 def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestion]:
     """Return the articles that answer ``query`` in ``lang``, best first (maybe none).
 
-    ``lang`` is one of the help center's languages and ``limit`` within
-    1…:data:`MAX_LIMIT`: callers validate them at their edge. Raises
-    :class:`SearchUnavailable` when there is no usable index.
+    ``lang`` is one of the help center's languages and ``1 <= limit <=``
+    :data:`MAX_LIMIT`: the caller validated them (the API and the form do, at
+    their edge). Only the first :data:`MAX_QUERY_CHARS` characters of
+    ``query`` are searched. Raises :class:`SearchUnavailable` when there is
+    no usable index.
     """
     help_center = current_help_center()
+    if lang not in help_center.languages:
+        raise ValueError(f"unknown language {lang!r}: validate it before searching")
     if not query or not query.strip():
         return []
-    opened = _open_generation(Path(current_app.config["INDEX_DIR"]))
+    query = query[:MAX_QUERY_CHARS]
+    opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
+    key = (opened.generation, help_center.pages_base, lang, query, limit)
+    with _answers_lock:
+        if key in _answers:
+            _answers.move_to_end(key)
+            return list(_answers[key])
     try:
-        with opened.searcher(lang) as searcher:
-            found = engine.suggest_in(searcher, query, lang, help_center.default_language, limit)
+        with opened.language(lang) as index:
+            found = engine.suggest_in(index, query, lang, help_center.default_language, limit,
+                                      opened.synonyms.get(lang, ()))
     except (OSError, EOFError) as exc:  # the generation vanished under an old searcher
         raise SearchUnavailable(f"the search index could not be read: {exc}") from exc
-    return [Suggestion(id=item["id"], title=item["title"], url=help_center.page_url(item["id"], lang, item["anchor"]),
-                       lang=item["lang"], snippet=item["snippet"], score=item["score"], fallback=item["fallback"])
-            for item in found]
+    answer = [Suggestion(id=match.article, title=match.best["title"],
+                         section=match.best["heading"] if match.best["anchor"] else "",
+                         url=help_center.page_url(match.article, lang, match.best["anchor"]),
+                         lang=lang, snippet=snippet, score=round(match.score, 3),
+                         fallback=bool(match.best["fallback"]))
+              for match, snippet in found]
+    if ANSWER_CACHE_SIZE:
+        with _answers_lock:
+            _answers[key] = answer
+            while len(_answers) > ANSWER_CACHE_SIZE:
+                _answers.popitem(last=False)
+    return list(answer)
 
 
-def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int | None = None) -> Path:
-    """Build a new generation from the help center's docs, swap it in, prune old ones."""
+#: Where :func:`rebuild_index` finds the service's records when it is given none: a callable in
+#: ``app.extensions`` returning an iterable of ``(lang, article_id, question)`` (set by the store).
+EVIDENCE_SOURCE = "deflect.search.evidence"
+
+
+def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int | None = None,
+                  evidence: Iterable[Evidence] | None = None, full: bool = False) -> Path:
+    """Build a new generation from the help center's docs, swap it in, prune old ones.
+
+    Only the articles that changed since the current generation are indexed
+    again, unless ``full`` (or the Markdown settings, vendor facts or index
+    format changed). ``evidence``: questions that articles answered
+    (:mod:`deflect.search.evidence`); by default what the callable registered
+    as ``app.extensions[EVIDENCE_SOURCE]`` returns, if any.
+    """
     help_center = app.extensions["deflect.help_center"]
     index_dir = Path(app.config["INDEX_DIR"])
+    if evidence is None:
+        source = app.extensions.get(EVIDENCE_SOURCE)
+        evidence = source() if source else ()
     echo(f"Indexing the help center ({', '.join(help_center.languages)}) …")
-    generation = build_generation(index_dir, help_center, Path(app.config["MKDOCS_YML"]), echo, procs=procs)
+    generation = build_generation(index_dir, help_center, Path(app.config["MKDOCS_YML"]), echo, procs=procs,
+                                  evidence=evidence, full=full)
     swap_in(index_dir, generation)
     prune(index_dir)
     manifest = json.loads((generation / "generation.json").read_text(encoding="utf-8"))
     counts = ", ".join(f"{lang} {n}" for lang, n in manifest["articles"].items())
-    echo(f"Search index {generation.name} is current: articles {counts}; "
+    echo(f"Search index {generation.name} is current ({manifest['build']}): articles {counts}; "
          f"{manifest['fallbacks']} English fallbacks; {manifest['seconds']} s.")
     return generation
 
@@ -172,13 +257,14 @@ def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int
 @click.command("index")
 @click.option("--procs", default=None, type=click.IntRange(1, 64),
               help="writer processes (default: one per CPU for a large help center)")
+@click.option("--full", is_flag=True, help="index every article again, not only the changed ones")
 @with_appcontext
-def index_command(procs: int) -> None:
+def index_command(procs: int, full: bool) -> None:
     """Build a new generation of the search index and make it current."""
     from deflect.content import ContentError
 
     try:
-        rebuild_index(current_app._get_current_object(), echo=click.echo, procs=procs)
+        rebuild_index(current_app._get_current_object(), echo=click.echo, procs=procs, full=full)
     except ContentError as exc:
         raise click.UsageError(f"an article cannot be indexed: {exc}") from exc
 
@@ -207,7 +293,8 @@ def suggest_command(text: str, lang: str | None, limit: int, as_json: bool) -> N
         click.echo("No confident suggestion.")
     for number, result in enumerate(results, 1):
         flag = " (English)" if result.fallback else ""
-        click.echo(f"{number}. {result.title}{flag}  [{result.score}]\n   {result.url}\n   {result.snippet}")
+        where = f"{result.title} › {result.section}" if result.section else result.title
+        click.echo(f"{number}. {where}{flag}  [{result.score}]\n   {result.url}\n   {result.snippet}")
 
 
 def init_app(app: Flask) -> None:

@@ -21,6 +21,7 @@ breaks French and Spanish; indexing both keeps both working.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -42,15 +43,27 @@ MIN_WORD = 2
 #: They are stop words for the search only (never for the site).
 QUESTION_WORDS = {
     "en": {"how", "what", "when", "where", "why", "who", "which", "can", "could", "do", "does",
-           "did", "my", "i", "me", "we", "our", "you", "your", "please", "get", "want", "need"},
+           "did", "my", "i", "me", "we", "our", "you", "your", "please", "get", "want", "need",
+           "hi", "hello", "hey", "thanks", "thank", "thx", "pls", "plz", "guys", "ok"},
     "de": {"wie", "was", "wann", "wo", "warum", "wer", "welche", "welcher", "kann", "können",
-           "ich", "mein", "meine", "wir", "unser", "bitte", "möchte"},
+           "ich", "mein", "meine", "wir", "unser", "bitte", "möchte",
+           "hallo", "danke", "moin", "ne", "nen", "mal", "eigentlich"},
     "fr": {"comment", "quoi", "quand", "où", "pourquoi", "qui", "quel", "quelle", "quels",
-           "quelles", "puis", "peut", "mon", "ma", "mes", "je", "nous", "notre", "vous", "votre"},
+           "quelles", "puis", "peut", "mon", "ma", "mes", "je", "nous", "notre", "vous", "votre",
+           "les", "bonjour", "bonsoir", "salut", "merci", "svp", "stp"},
     "it": {"come", "cosa", "quando", "dove", "perché", "chi", "quale", "quali", "posso", "può",
-           "mio", "mia", "miei", "io", "noi", "nostro", "voi", "vostro"},
+           "mio", "mia", "miei", "io", "noi", "nostro", "voi", "vostro",
+           "ciao", "salve", "buongiorno", "buonasera", "grazie", "gentilmente"},
     "es": {"cómo", "como", "qué", "que", "cuándo", "dónde", "por", "quién", "cuál", "cuáles",
-           "puedo", "puede", "mi", "mis", "yo", "nosotros", "nuestro", "usted", "su"},
+           "puedo", "puede", "mi", "mis", "yo", "nosotros", "nuestro", "usted", "su",
+           "hola", "gracias", "buenos", "buenas", "favor", "porfa"},
+}
+#: (Greetings and thanks are part of many messages and name no topic.)
+
+#: Stop words of Whoosh's lists that name a support topic: searched after all.
+TOPIC_WORDS = {
+    "en": {"down"},  # "the portal is down"
+    "es": {"estado", "estados"},  # "estado del caso" (also a form of "estar")
 }
 
 
@@ -74,15 +87,49 @@ def stop_words(lang: str) -> frozenset[str]:
     """Return the stop words of ``lang``, as written and folded."""
     words = set(stopwords_for_language(lang)) if lang in SNOWBALL else set()
     words |= QUESTION_WORDS.get(lang, set())
-    return frozenset(words | {fold(word) for word in words})
+    words = (words | {fold(word) for word in words}) - TOPIC_WORDS.get(lang, set())
+    return frozenset(words)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def forms(word: str, lang: str) -> frozenset[str]:
     """Return the indexed forms of one lower-cased word (see the module docstring)."""
     stemmer = _stemmer(lang)
     stem = stemmer.stemWord(word)
     return frozenset({stem, fold(stem), stemmer.stemWord(fold(word))})
+
+
+#: A word's weight in a question falls from 1 (Zipf frequency ≤ 4: "escalation", "Fernwartung")
+#: to :data:`MIN_INFORMATIVENESS` (Zipf ≥ 6: "new", "hace", "plus") in everyday language.
+RARE_ZIPF, COMMON_ZIPF = 4.0, 6.0
+MIN_INFORMATIVENESS = 0.25
+
+
+@lru_cache(maxsize=None)
+def _everyday_frequencies(lang: str) -> dict[str, float]:
+    from wordfreq import get_frequency_dict  # the ~30,000 commonest words of each language
+
+    return get_frequency_dict(lang, wordlist="small") if lang in SNOWBALL else {}
+
+
+def zipf(word: str, lang: str) -> float:
+    """Return how common a lower-cased word is in everyday ``lang`` (Zipf scale; 0 if not among the commonest).
+
+    >>> zipf("the", "en") > 7 > zipf("escalation", "en")
+    True
+    """
+    frequency = _everyday_frequencies(lang).get(word)
+    return math.log10(frequency) + 9 if frequency else 0.0
+
+
+def informativeness(word: str, lang: str) -> float:
+    """Return how much a question word says about its topic: less the commoner it is in everyday language.
+
+    >>> informativeness("escalation", "en"), informativeness("new", "en")
+    (1.0, 0.25)
+    """
+    share = (COMMON_ZIPF - zipf(word, lang)) / (COMMON_ZIPF - RARE_ZIPF)
+    return max(MIN_INFORMATIVENESS, min(1.0, share))
 
 
 def is_content_word(word: str, stops: frozenset[str] | set[str]) -> bool:
@@ -133,20 +180,6 @@ class FormsFilter(ContentWordFilter):
                 yield token
 
 
-class FoldFilter(ContentWordFilter):
-    """Fold each token (lower case, no accents): the vocabulary used for typos and compounds."""
-
-    def __call__(self, tokens):
-        for token in self.content_tokens(tokens):
-            token.text = fold(token.text)
-            yield token
-
-
 def analyzer_for(lang: str):
     """Return the stemming analyzer of ``lang``'s text fields."""
     return RegexTokenizer(WORD) | LowercaseFilter() | FormsFilter(lang)
-
-
-def vocabulary_analyzer(lang: str):
-    """Return the analyzer of ``lang``'s vocabulary field: folded words, unstemmed."""
-    return RegexTokenizer(WORD) | LowercaseFilter() | FoldFilter(lang)

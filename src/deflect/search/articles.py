@@ -51,8 +51,9 @@ class _SectionSplitter(HTMLParser):
         self.sections: list[Section] = [Section("", "", "")]
         self._in_heading: str | None = None
         self._heading_text: list[str] = []
-        self._skip = 0  # inside the toc permalink "¶"
+        self._skip = 0  # inside the toc permalink "¶", or a table's header row
         self._chunks: list[str] = []
+        self._cell = 0  # cells of the current table row seen so far
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -62,14 +63,22 @@ class _SectionSplitter(HTMLParser):
             self._heading_text = []
             anchor = attrs.get("id") or ""
             self.sections.append(Section(anchor if tag != "h1" else "", "", ""))
-        elif tag == "a" and "headerlink" in (attrs.get("class") or ""):
+        elif (tag == "a" and "headerlink" in (attrs.get("class") or "")) or tag == "thead":
             self._skip += 1
-        elif tag in {"p", "li", "br", "div", "tr", "td", "th", "dt", "dd", "pre", "blockquote"}:
+        elif tag == "tr":
+            self._cell = 0
+        elif tag in {"td", "th"} and not self._skip:  # a row reads as "first cell – second – third."
+            self._chunks.append(" – " if self._cell else " ")
+            self._cell += 1
+        elif tag in {"p", "li", "br", "div", "dt", "dd", "pre", "blockquote"}:
             self._chunks.append(" ")
 
     def handle_endtag(self, tag):
-        if tag == "a" and self._skip:
+        if (tag == "a" or tag == "thead") and self._skip:
             self._skip -= 1
+        elif tag == "tr" and self._chunks and not self._skip:
+            row_end = "".join(self._chunks).rstrip()
+            self._chunks = [row_end + ("" if row_end.endswith((".", "!", "?", ":")) else ".") + " "]
         elif tag == self._in_heading:
             self.sections[-1].heading = _squash("".join(self._heading_text))
             self._in_heading = None
@@ -95,6 +104,18 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def split_sections(html: str) -> list[Section]:
+    """Return the sections of a rendered page: the text before the first heading, then one per h1–h3.
+
+    >>> [(s.anchor, s.heading, s.text) for s in split_sections('<p>Hi</p><h2 id="a">A</h2><p>Text</p>')]
+    [('', '', 'Hi'), ('a', 'A', 'Text')]
+    """
+    splitter = _SectionSplitter()
+    splitter.feed(html)
+    splitter.close()
+    return [s for s in splitter.sections if s.heading or s.text]
+
+
 class ArticleReader:
     """Render articles like the built site: mkdocs.yml's Markdown extensions and placeholders."""
 
@@ -109,10 +130,7 @@ class ArticleReader:
         meta, body = split_front_matter(path.read_text(encoding="utf-8"))
         body = fill_placeholders(body, self.extra, lang=lang, article=path)
         self._markdown.reset()
-        splitter = _SectionSplitter()
-        splitter.feed(self._markdown.convert(body))
-        splitter.close()
-        sections = [s for s in splitter.sections if s.heading or s.text]
+        sections = split_sections(self._markdown.convert(body))
         title = str(meta.get("title") or "")
         if not title:
             title = next((s.heading for s in sections if s.heading), article_id(path, lang_root))

@@ -1,0 +1,1 @@
+"""E-mail in and out: parsing a customer's reply (``inbound``), composing and sending (``outbound``)."""

@@ -1,0 +1,185 @@
+"""Language-aware analysis: words, stop words, Snowball stems and accent folding.
+
+Every word is indexed (and queried) in up to three *forms* at the same
+position, so that a customer who types with or without accents meets the
+article whichever way it is written:
+
+* ``stem(word)``: the Snowball stem of the word as written (German needs its
+  umlauts to stem right: ``Anhänge`` → ``anhang``);
+* ``fold(stem(word))``: that stem without accents (French and Spanish stems
+  keep their accents: ``sévérité`` → ``sever``);
+* ``stem(fold(word))``: the stem of the word typed without accents
+  (``gravite`` → ``gravit``, equal to ``fold(stem("gravità"))``).
+
+Folding only before stemming breaks German, folding only after stemming
+breaks French and Spanish; indexing both keeps both working.
+
+>>> sorted(forms("anhänge", "de"))
+['anhang']
+>>> sorted(forms("gravità", "it")), sorted(forms("gravite", "it"))
+(['grav', 'gravit'], ['grav'])
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+from whoosh.analysis import Filter, RegexTokenizer, LowercaseFilter
+from whoosh.lang import stopwords_for_language
+
+#: Language code → Snowball algorithm name (PyStemmer).
+SNOWBALL = {"en": "english", "de": "german", "fr": "french", "it": "italian", "es": "spanish"}
+
+#: A word: letters and digits; apostrophes split (``d'escalade`` → ``d``, ``escalade``).
+WORD = re.compile(r"\w+", re.UNICODE)
+
+#: Shortest word kept (single letters are elisions or list markers).
+MIN_WORD = 2
+
+#: Words that customers type around every question but that name no topic.
+#: They are stop words for the search only (never for the site).
+QUESTION_WORDS = {
+    "en": {"how", "what", "when", "where", "why", "who", "which", "can", "could", "do", "does",
+           "did", "my", "i", "me", "we", "our", "you", "your", "please", "get", "want", "need",
+           "hi", "hello", "hey", "thanks", "thank", "thx", "pls", "plz", "guys", "ok"},
+    "de": {"wie", "was", "wann", "wo", "warum", "wer", "welche", "welcher", "kann", "können",
+           "ich", "mein", "meine", "wir", "unser", "bitte", "möchte",
+           "hallo", "danke", "moin", "ne", "nen", "mal", "eigentlich"},
+    "fr": {"comment", "quoi", "quand", "où", "pourquoi", "qui", "quel", "quelle", "quels",
+           "quelles", "puis", "peut", "mon", "ma", "mes", "je", "nous", "notre", "vous", "votre",
+           "les", "bonjour", "bonsoir", "salut", "merci", "svp", "stp"},
+    "it": {"come", "cosa", "quando", "dove", "perché", "chi", "quale", "quali", "posso", "può",
+           "mio", "mia", "miei", "io", "noi", "nostro", "voi", "vostro",
+           "ciao", "salve", "buongiorno", "buonasera", "grazie", "gentilmente"},
+    "es": {"cómo", "como", "qué", "que", "cuándo", "dónde", "por", "quién", "cuál", "cuáles",
+           "puedo", "puede", "mi", "mis", "yo", "nosotros", "nuestro", "usted", "su",
+           "hola", "gracias", "buenos", "buenas", "favor", "porfa"},
+}
+#: (Greetings and thanks are part of many messages and name no topic.)
+
+#: Stop words of Whoosh's lists that name a support topic: searched after all.
+TOPIC_WORDS = {
+    "en": {"down"},  # "the portal is down"
+    "es": {"estado", "estados"},  # "estado del caso" (also a form of "estar")
+}
+
+
+def fold(text: str) -> str:
+    """Return ``text`` lower-cased without accents (``ß`` → ``ss``).
+
+    >>> fold("Gravità Sévérité Größe")
+    'gravita severite grosse'
+    """
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=None)
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(SNOWBALL.get(lang, "english"))
+
+
+@lru_cache(maxsize=None)
+def stop_words(lang: str) -> frozenset[str]:
+    """Return the stop words of ``lang``, as written and folded."""
+    words = set(stopwords_for_language(lang)) if lang in SNOWBALL else set()
+    words |= QUESTION_WORDS.get(lang, set())
+    words = (words | {fold(word) for word in words}) - TOPIC_WORDS.get(lang, set())
+    return frozenset(words)
+
+
+@lru_cache(maxsize=50_000)
+def forms(word: str, lang: str) -> frozenset[str]:
+    """Return the indexed forms of one lower-cased word (see the module docstring)."""
+    stemmer = _stemmer(lang)
+    stem = stemmer.stemWord(word)
+    return frozenset({stem, fold(stem), stemmer.stemWord(fold(word))})
+
+
+#: A word's weight in a question falls from 1 (Zipf frequency ≤ 4: "escalation", "Fernwartung")
+#: to :data:`MIN_INFORMATIVENESS` (Zipf ≥ 6: "new", "hace", "plus") in everyday language.
+RARE_ZIPF, COMMON_ZIPF = 4.0, 6.0
+MIN_INFORMATIVENESS = 0.25
+
+
+@lru_cache(maxsize=None)
+def _everyday_frequencies(lang: str) -> dict[str, float]:
+    from wordfreq import get_frequency_dict  # the ~30,000 commonest words of each language
+
+    return get_frequency_dict(lang, wordlist="small") if lang in SNOWBALL else {}
+
+
+def zipf(word: str, lang: str) -> float:
+    """Return how common a lower-cased word is in everyday ``lang`` (Zipf scale; 0 if not among the commonest).
+
+    >>> zipf("the", "en") > 7 > zipf("escalation", "en")
+    True
+    """
+    frequency = _everyday_frequencies(lang).get(word)
+    return math.log10(frequency) + 9 if frequency else 0.0
+
+
+def informativeness(word: str, lang: str) -> float:
+    """Return how much a question word says about its topic: less the commoner it is in everyday language.
+
+    >>> informativeness("escalation", "en"), informativeness("new", "en")
+    (1.0, 0.25)
+    """
+    share = (COMMON_ZIPF - zipf(word, lang)) / (COMMON_ZIPF - RARE_ZIPF)
+    return max(MIN_INFORMATIVENESS, min(1.0, share))
+
+
+def is_content_word(word: str, stops: frozenset[str] | set[str]) -> bool:
+    """Tell whether a lower-cased word carries meaning: long enough, no stop word, no number.
+
+    The index and the question must agree on this, so both call it.
+    """
+    return len(word) >= MIN_WORD and word not in stops and not word.isdigit()
+
+
+def words(text: str, lang: str) -> list[str]:
+    """Return the content words of ``text``: lower-cased, no stop words, in order.
+
+    >>> words("How do I reset the office coffee machine?", "en")
+    ['reset', 'office', 'coffee', 'machine']
+    """
+    stops = stop_words(lang)
+    return [match.group() for match in WORD.finditer(text.lower()) if is_content_word(match.group(), stops)]
+
+
+class ContentWordFilter(Filter):
+    """Base of the per-language filters: keep only content words (:func:`is_content_word`)."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.stops = stop_words(lang)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.lang == self.lang
+
+    def content_tokens(self, tokens):
+        """Yield the tokens that are content words of this language."""
+        return (token for token in tokens if is_content_word(token.text, self.stops))
+
+
+class FormsFilter(ContentWordFilter):
+    """Drop stop words and emit each remaining word's :func:`forms` at its position.
+
+    >>> analyzer = analyzer_for("fr")
+    >>> sorted(t.text for t in analyzer("la sévérité"))
+    ['sever', 'severit', 'séver']
+    """
+
+    def __call__(self, tokens):
+        for token in self.content_tokens(tokens):
+            for form in sorted(forms(token.text, self.lang)):
+                token.text = form
+                yield token
+
+
+def analyzer_for(lang: str):
+    """Return the stemming analyzer of ``lang``'s text fields."""
+    return RegexTokenizer(WORD) | LowercaseFilter() | FormsFilter(lang)

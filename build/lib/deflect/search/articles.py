@@ -1,0 +1,176 @@
+"""Read the help center's articles into sections, as the built site shows them.
+
+Each article is rendered with Python-Markdown and the ``markdown_extensions``
+of mkdocs.yml, after the shared placeholders are filled, so a section's
+anchor is exactly the ``id`` of its heading on the built page and its text is
+what the customer reads there.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Iterator
+
+import markdown
+
+from deflect.content import article_id, fill_placeholders, split_front_matter
+
+#: Headings that start a section (h1 is the article's lead section).
+SECTION_TAGS = {"h1", "h2", "h3"}
+SNIPPET_CHARS = 200
+
+
+@dataclass
+class Section:
+    """A part of an article under one heading: what a suggestion links to."""
+
+    anchor: str  # "" for the lead section (before the first h2)
+    heading: str
+    text: str
+
+
+@dataclass
+class Article:
+    """One article in one language, read from ``docs/<lang>/<id>.md``."""
+
+    id: str
+    lang: str
+    title: str
+    description: str
+    keywords: list[str]
+    sections: list[Section] = field(default_factory=list)
+
+
+class _SectionSplitter(HTMLParser):
+    """Split rendered HTML at h1–h3, keeping each heading's id and the plain text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.sections: list[Section] = [Section("", "", "")]
+        self._in_heading: str | None = None
+        self._heading_text: list[str] = []
+        self._skip = 0  # inside the toc permalink "¶", or a table's header row
+        self._chunks: list[str] = []
+        self._cell = 0  # cells of the current table row seen so far
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in SECTION_TAGS:
+            self._flush()
+            self._in_heading = tag
+            self._heading_text = []
+            anchor = attrs.get("id") or ""
+            self.sections.append(Section(anchor if tag != "h1" else "", "", ""))
+        elif (tag == "a" and "headerlink" in (attrs.get("class") or "")) or tag == "thead":
+            self._skip += 1
+        elif tag == "tr":
+            self._cell = 0
+        elif tag in {"td", "th"} and not self._skip:  # a row reads as "first cell – second – third."
+            self._chunks.append(" – " if self._cell else " ")
+            self._cell += 1
+        elif tag in {"p", "li", "br", "div", "dt", "dd", "pre", "blockquote"}:
+            self._chunks.append(" ")
+
+    def handle_endtag(self, tag):
+        if (tag == "a" or tag == "thead") and self._skip:
+            self._skip -= 1
+        elif tag == "tr" and self._chunks and not self._skip:
+            row_end = "".join(self._chunks).rstrip()
+            self._chunks = [row_end + ("" if row_end.endswith((".", "!", "?", ":")) else ".") + " "]
+        elif tag == self._in_heading:
+            self.sections[-1].heading = _squash("".join(self._heading_text))
+            self._in_heading = None
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        if self._in_heading:
+            self._heading_text.append(data)
+        else:
+            self._chunks.append(data)
+
+    def _flush(self):
+        self.sections[-1].text = _squash(self.sections[-1].text + " " + "".join(self._chunks))
+        self._chunks = []
+
+    def close(self):
+        super().close()
+        self._flush()
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def split_sections(html: str) -> list[Section]:
+    """Return the sections of a rendered page: the text before the first heading, then one per h1–h3.
+
+    >>> [(s.anchor, s.heading, s.text) for s in split_sections('<p>Hi</p><h2 id="a">A</h2><p>Text</p>')]
+    [('', '', 'Hi'), ('a', 'A', 'Text')]
+    """
+    splitter = _SectionSplitter()
+    splitter.feed(html)
+    splitter.close()
+    return [s for s in splitter.sections if s.heading or s.text]
+
+
+class ArticleReader:
+    """Render articles like the built site: mkdocs.yml's Markdown extensions and placeholders."""
+
+    def __init__(self, markdown_settings: tuple[list, dict], extra: dict[str, Any]):
+        self.extensions, self.extension_configs = markdown_settings
+        self.extra = extra
+        self._markdown = markdown.Markdown(extensions=self.extensions,
+                                           extension_configs=self.extension_configs)
+
+    def read(self, path: Path, lang_root: Path, lang: str) -> Article:
+        """Return the article at ``path`` split into its sections."""
+        meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+        body = fill_placeholders(body, self.extra, lang=lang, article=path)
+        self._markdown.reset()
+        sections = split_sections(self._markdown.convert(body))
+        title = str(meta.get("title") or "")
+        if not title:
+            title = next((s.heading for s in sections if s.heading), article_id(path, lang_root))
+        # The h1 and any text before it form the lead section, which links to the page itself.
+        lead = [s for s in sections if not s.anchor]
+        rest = [s for s in sections if s.anchor]
+        merged = Section("", title, _squash(" ".join(s.text for s in lead)))
+        keywords = [str(k) for k in (meta.get("keywords") or []) + (meta.get("tags") or [])]
+        return Article(
+            id=article_id(path, lang_root),
+            lang=lang,
+            title=title,
+            description=fill_placeholders(str(meta.get("description") or ""), self.extra),
+            keywords=[fill_placeholders(k, self.extra) for k in keywords],
+            sections=[merged, *rest],
+        )
+
+
+def markdown_settings(mkdocs_yml: Path) -> tuple[list, dict]:
+    """Return the Markdown extensions and their configs declared in mkdocs.yml."""
+    from mkdocs.config import load_config
+
+    config = load_config(str(mkdocs_yml))
+    return list(config["markdown_extensions"]), dict(config["mdx_configs"])
+
+
+def article_paths(docs_dir: Path, lang: str) -> Iterator[Path]:
+    """Yield the Markdown files of one language, in a stable order."""
+    root = docs_dir / lang
+    if root.is_dir():
+        yield from sorted(root.rglob("*.md"))
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """Return ``text`` cut at a word boundary to about ``limit`` characters.
+
+    >>> snippet("one two three", 8)
+    'one two…'
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + "…"

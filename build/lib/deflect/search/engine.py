@@ -1,0 +1,405 @@
+"""Turn a customer's sentence into ranked, confident article suggestions.
+
+The customer's text never reaches Whoosh's query parser: it is cut into
+words (:func:`deflect.search.analysis.words`), so ``title:``, ``*``, quotes
+and ``AND NOT`` are only words. Each word (:class:`QuestionWord`) gets
+alternatives (:class:`Alternative`), each with a weight (its share of an
+exact word's score) and a credit (its share of an exact word's coverage):
+
+* its stemmed and folded forms (:func:`~deflect.search.analysis.forms`);
+* when the articles do not use it: the articles' words of its lemma
+  (``pongo`` → ``poner``, :data:`INFLECTED_WEIGHT`); else, when everyday
+  language does not know it either, its typo corrections and compound parts,
+  and the longer words it begins (:data:`CORRECTED_WEIGHT`; see
+  :class:`deflect.search.lexicon.Lexicon`);
+* when the articles use it: up to three words of its family that Snowball
+  stems apart (``satisfait`` → ``satisfaction``, :data:`RELATED_WEIGHT`);
+* the article words the synonyms file gives for it or for a phrase it is
+  part of (``screen sharing`` → ``remote session``, :data:`SYNONYM_WEIGHT`).
+
+A word's terms score over the fields they appear in (the topic: title,
+description, keywords and heading, weighs :data:`FIELD_BOOSTS` 3.5 times the
+body), scaled by the square root of the word's informativeness (everyday
+words weigh less); a section scores the sum (BM25F, :mod:`.scorer`). An
+article is as good as its best section and ranks by score × coverage^0.5.
+
+Confidence rule (silence when unsure, :meth:`ArticleMatch.confident`),
+measured on the dev questions and our own tuning questions in every
+language, checked on held-out ones (bench/README.md):
+
+* the question speaks the help center's language: :meth:`Question.scope`
+  ≥ :data:`MIN_SCOPE` (0.6);
+* a matched word is in the article's topic (title, keywords, headings) or
+  its learned words;
+* coverage (the informativeness-weighted share of the question's words it
+  matches, alternatives counting their credit) ≥ :data:`MIN_COVERAGE` (0.5)
+  with a score per informative word ≥ :data:`MIN_WORD_SCORE` (1), or
+  coverage ≥ :data:`MIN_STRONG_COVERAGE` (0.2) with a score per word ≥
+  :data:`MIN_STRONG_WORD_SCORE` (3);
+* after the first, an article must rank at least :data:`MIN_RELATIVE_SCORE`
+  of the first.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from whoosh import scoring
+from whoosh.query import Term
+
+from deflect.search.analysis import WORD, forms, informativeness, words, zipf
+from deflect.search.articles import snippet
+from deflect.search.index import TEXT_FIELDS, field_name
+from deflect.search.lexicon import Lexicon
+from deflect.search.scorer import FlatScorer
+from deflect.search.synonyms import Rule, expand
+
+#: Field kind → weight of a match in it.
+FIELD_BOOSTS = {"topic": 3.5, "body": 1.0, "learned": 1.0}
+#: Weight and coverage credit of a word found by typo, compound or prefix correction.
+CORRECTED_WEIGHT = 0.6
+CORRECTED_CREDIT = 0.5
+#: Weight and credit of a relative of a known word (``resolution`` → ``resolved``).
+RELATED_WEIGHT = 0.3
+RELATED_CREDIT = 0.5
+#: Weight and credit of a term found through the synonyms file (vocabulary/synonyms.yml).
+SYNONYM_WEIGHT = 0.5
+SYNONYM_CREDIT = 0.75
+#: Weight and credit of an article word of the lemma an unknown word is a form of (``pongo`` → ``poner``).
+INFLECTED_WEIGHT = 0.8
+INFLECTED_CREDIT = 0.9
+MIN_SCOPE = 0.6
+#: Everyday words this common (Zipf) that the help center does not know speak of something else.
+FOREIGN_ZIPF = (2.5, 5.5)
+MIN_COVERAGE = 0.5
+MIN_WORD_SCORE = 1.0
+MIN_STRONG_COVERAGE = 0.2
+MIN_STRONG_WORD_SCORE = 3.0
+MIN_RELATIVE_SCORE = 0.35
+#: At most this many content words of a question are searched (a long description is cut).
+MAX_WORDS = 32
+MAX_QUERY_CHARS = 2000
+SECTIONS_SCANNED = 20
+#: How much a word's informativeness weighs on its score (0: not at all, 1: in proportion).
+INFORMATIVE_SCORING = 0.5
+#: Articles rank by score × coverage ** COORDINATION (0: by score alone).
+COORDINATION = 0.5
+COMMON_TERM_DOCS = 300
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A way an article may match one question word: every one of ``words`` (each a set of forms)."""
+
+    words: tuple[frozenset[str], ...]
+    weight: float  # share of an exact word's score
+    credit: float  # share of an exact word's coverage
+
+
+@dataclass
+class QuestionWord:
+    """One content word of the question and the alternatives that stand for it, per written language."""
+
+    word: str
+    weight: float = 1.0  # its informativeness: how much the question's coverage depends on it
+    zipf: float = 0.0  # how common it is in everyday language
+    alternatives: dict[str, list[Alternative]] = field(default_factory=dict)
+    _forms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def add(self, written: str, alternative: Alternative) -> None:
+        self.alternatives.setdefault(written, []).append(alternative)
+        self._forms.pop(written, None)
+
+    def credit_in(self, written: str, topic: frozenset[str], present: frozenset[str]) -> tuple[float, bool]:
+        """Return this word's best credit in a section (0 if unmatched) and whether it is in the topic.
+
+        ``present``: the forms of the section's whole text (topic and body).
+        """
+        if not self.forms(written) & present:  # the usual case: nothing of this word here
+            return 0.0, False
+        best, in_topic = 0.0, False
+        for alternative in self.alternatives[written]:
+            if all(forms_ & topic for forms_ in alternative.words):
+                in_topic = True
+                best = max(best, alternative.credit)
+            elif all(forms_ & present for forms_ in alternative.words):
+                best = max(best, alternative.credit)
+        return best, in_topic
+
+    def forms(self, written: str) -> frozenset[str]:
+        """Return every form this word may match in text written in ``written``."""
+        found = self._forms.get(written)
+        if found is None:
+            found = self._forms[written] = frozenset().union(
+                *(f for a in self.alternatives.get(written, ()) for f in a.words))
+        return found
+
+
+@dataclass
+class Question:
+    """The customer's content words, each with its alternatives: what the ranking and its rule read."""
+
+    words: list[QuestionWord]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __getitem__(self, number: int) -> QuestionWord:
+        return self.words[number]
+
+    def __iter__(self):
+        return iter(self.words)
+
+    @property
+    def weight(self) -> float:
+        """Return the sum of the words' informativeness."""
+        return sum(entry.weight for entry in self.words)
+
+    def scope(self) -> float:
+        """Return the share of the question that speaks the help center's language.
+
+        A word the help center knows (as written, corrected, inflected or
+        through the synonyms file) speaks it; an everyday word it does not
+        know (Zipf between :data:`FOREIGN_ZIPF` bounds: "farmacia",
+        "Bundesliga", "recette") speaks of something else. Words rarer than
+        that (product names, typos it cannot correct) and commoner (fillers)
+        say nothing either way. Each counts its informativeness.
+        """
+        known = foreign = 0.0
+        low, high = FOREIGN_ZIPF
+        for entry in self.words:
+            if entry.alternatives:
+                known += entry.weight
+            elif low <= entry.zipf <= high:
+                foreign += entry.weight
+        return known / (known + foreign) if known + foreign else 0.0
+
+
+def clean_query(text: str) -> str:
+    """Replace control and format characters by spaces (a NUL or an escape is not a word)."""
+    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+
+
+class LanguageIndex:
+    """What one language's questions are answered with: its searcher, lexicon and scorer.
+
+    It remembers the index's answers that every question asks again (how
+    many sections hold a term, a section's stored fields): the index never
+    changes under it (a new generation gets a new one).
+    """
+
+    MAX_REMEMBERED = 100_000
+    MAX_SECTIONS = 4096
+
+    def __init__(self, searcher, lexicon: Lexicon, scorer: FlatScorer | None = None):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.lexicon = lexicon
+        self.scorer = scorer or FlatScorer(searcher)
+        self._frequencies: dict[tuple[str, str], int] = {}
+        self._sections: dict[int, dict] = {}
+
+    def frequency(self, name: str, text: str) -> int:
+        """Return how many sections hold ``text`` in field ``name`` (0: the term is not indexed)."""
+        key = (name, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            if len(self._frequencies) >= self.MAX_REMEMBERED:
+                self._frequencies.clear()
+            found = self._frequencies[key] = self.reader.doc_frequency(name, text) if key in self.reader else 0
+        return found
+
+    def section(self, docnum: int) -> dict:
+        """Return the stored fields of a section."""
+        found = self._sections.get(docnum)
+        if found is None:
+            if len(self._sections) >= self.MAX_SECTIONS:
+                self._sections.clear()
+            found = self._sections[docnum] = self.searcher.stored_fields(docnum)
+        return found
+
+
+def question_words(index: LanguageIndex, query: str, lang: str, default: str,
+                   rules: tuple[Rule, ...] = ()) -> Question:
+    """Return the question's content words with the alternatives that may match each.
+
+    Articles written in ``lang`` are searched with ``lang``'s analysis, its
+    lexicon (inflections, families, corrections) and synonyms; the English
+    articles standing in for missing translations with English's analysis only.
+    """
+    typed = list(dict.fromkeys(words(clean_query(query[:MAX_QUERY_CHARS]), lang)))[:MAX_WORDS]
+    found = [QuestionWord(word, informativeness(word, lang), zipf(word, lang)) for word in typed]
+    written_in = [lang] if lang == default else [lang, default]
+    for entry in found:
+        for written in written_in:
+            names = [field_name(kind, lang, written) for kind in TEXT_FIELDS]
+            exact = forms(entry.word, written)
+            if any(index.frequency(name, form) for name in names for form in exact):
+                entry.add(written, Alternative((exact,), 1.0, 1.0))
+                if written == lang:  # the word's family: a derivation is a hint, worth less
+                    for relative in index.lexicon.relatives(entry.word):
+                        if forms(relative, written) - exact:
+                            entry.add(written, Alternative((forms(relative, written) - exact,), RELATED_WEIGHT,
+                                                           RELATED_CREDIT))
+            elif written == lang:  # a customer's inflection or typo is in their language, not in English
+                inflected = index.lexicon.inflected(entry.word)
+                for word in inflected:
+                    entry.add(written, Alternative((forms(word, written),), INFLECTED_WEIGHT, INFLECTED_CREDIT))
+                if not inflected:
+                    for correction in index.lexicon.corrections(entry.word, everyday=bool(entry.zipf)):
+                        entry.add(written, Alternative((forms(correction, written),), CORRECTED_WEIGHT,
+                                                       CORRECTED_CREDIT))
+    for expansion in expand(rules, typed, lang):
+        for term in expansion.words:
+            alternative = Alternative(tuple(forms(word, lang) for word in term), SYNONYM_WEIGHT, SYNONYM_CREDIT)
+            for position in range(*expansion.span):
+                found[position].add(lang, alternative)
+    return Question(found)
+
+
+def scoring_terms(index: LanguageIndex, question: Question, lang: str) -> list[Term]:
+    """Return the Whoosh terms to score with, each at its best boost over the question's alternatives.
+
+    A term found in more than :data:`COMMON_TERM_DOCS` sections says little
+    (its IDF is low) and costs much (Whoosh visits every section holding it):
+    it is left out of the scoring but still counts towards coverage. When
+    every term is that common, the rarest one is kept.
+    """
+    boosts: dict[tuple[str, str], float] = {}
+    for entry in question:
+        informative = entry.weight ** INFORMATIVE_SCORING
+        for written, alternatives in entry.alternatives.items():
+            for alternative in alternatives:
+                for word_forms in alternative.words:
+                    for kind in TEXT_FIELDS:
+                        name = field_name(kind, lang, written)
+                        present = [form for form in word_forms if index.frequency(name, form)]
+                        for form in present:
+                            # The forms of a word are indexed together: they share its weight.
+                            boost = (FIELD_BOOSTS[kind] * alternative.weight * informative
+                                     / len(present) / len(alternative.words))
+                            boosts[(name, form)] = max(boosts.get((name, form), 0.0), boost)
+    terms = [(index.frequency(name, text), Term(name, text, boost=boost))
+             for (name, text), boost in boosts.items()]
+    kept = [term for frequency, term in terms if frequency <= COMMON_TERM_DOCS]
+    if not kept and terms:
+        rarest = min(frequency for frequency, _ in terms)
+        kept = [term for frequency, term in terms if frequency == rarest]
+    return kept
+
+
+@lru_cache(maxsize=4096)
+def text_forms(text: str, lang: str) -> frozenset[str]:
+    """Return the forms of every word of ``text`` (a stored section).
+
+    The cache holds every section of a help center of a few hundred
+    articles; a large one's sections rarely come back, and their forms
+    would fill a worker's memory (a few KB each).
+    """
+    found: set[str] = set()
+    for word in set(WORD.findall(text.lower())):
+        found |= forms(word, lang)
+    return frozenset(found)
+
+
+@dataclass
+class ArticleMatch:
+    """What the scanned sections of one article matched: the record the confidence rule reads."""
+
+    article: str
+    score: float = 0.0  # its best section's BM25F score, times the article's weight
+    best: dict | None = None  # the best section's stored fields
+    written: str = ""  # the language that section is written in
+    credits: dict[int, float] = field(default_factory=dict)  # question word → best credit over sections
+    topic_hit: bool = False  # a matched word is in a title, keywords or heading
+
+    def add_section(self, stored: dict, score: float, written: str, question: Question) -> None:
+        """Count one section: the words it matches and, if it is the best so far, its score."""
+        topic = text_forms(" ".join([stored["title"], stored["keywords"], stored["heading"]]), written)
+        body = text_forms(stored["text"], written)
+        if stored.get("learned"):  # customers' own words for what it is about: its topic, scored lower
+            topic = topic | text_forms(stored["learned"], stored["lang"])
+        present = topic | body
+        for number, entry in enumerate(question):
+            credit, in_topic = entry.credit_in(written, topic, present)
+            if credit:
+                self.topic_hit |= in_topic
+                self.credits[number] = max(credit, self.credits.get(number, 0.0))
+        if self.best is None or score > self.score:
+            self.score, self.best, self.written = score, stored, written
+
+    def coverage(self, question: Question) -> float:
+        """Return the share of the question's informative words this article matches (alternatives count less)."""
+        matched = sum(question[number].weight * credit for number, credit in self.credits.items())
+        return matched / question.weight if question.weight else 0.0
+
+    def per_word(self, question: Question) -> float:
+        """Return the article's score divided by the question's informative words."""
+        return self.score / question.weight if question.weight else 0.0
+
+    def confident(self, question: Question) -> bool:
+        """Tell whether this article answers the question (module docstring)."""
+        if not self.topic_hit or question.scope() < MIN_SCOPE:
+            return False
+        coverage, per_word = self.coverage(question), self.per_word(question)
+        return ((coverage >= MIN_COVERAGE and per_word >= MIN_WORD_SCORE)
+                or (coverage >= MIN_STRONG_COVERAGE and per_word >= MIN_STRONG_WORD_SCORE))
+
+    def matched_forms(self, question: Question) -> set[str]:
+        """Return the forms of the question words this article matched (for its snippet)."""
+        return set().union(*(question[number].forms(self.written) for number in self.credits))
+
+
+def rank(index: LanguageIndex, question: Question, lang: str, default: str) -> list[ArticleMatch]:
+    """Return the articles the question matches, best score first, confident or not."""
+    terms = scoring_terms(index, question, lang)
+    if not terms:
+        return []
+    # Fields are per served language: no filter; the best sections, one entry per article.
+    articles: dict[str, ArticleMatch] = {}
+    for score, docnum in index.scorer.top(terms, SECTIONS_SCANNED):
+        stored = index.section(docnum)
+        match = articles.setdefault(stored["article"], ArticleMatch(stored["article"]))
+        match.add_section(stored, score * stored.get("weight", 1.0), default if stored["fallback"] else lang, question)
+    # Lucene's old "coordination": an article matching more of the question ranks higher.
+    return sorted(articles.values(), key=lambda m: -m.score * m.coverage(question) ** COORDINATION)
+
+
+def suggest_in(index: LanguageIndex, query: str, lang: str, default: str, limit: int,
+               rules: tuple[Rule, ...] = ()) -> list[tuple[ArticleMatch, str]]:
+    """Return up to ``limit`` confident matches for ``query`` in ``lang``, with their snippets, best first."""
+    question = question_words(index, query, lang, default, rules)
+    found: list[tuple[ArticleMatch, str]] = []
+    for match in rank(index, question, lang, default):
+        if not match.confident(question):
+            continue
+        if found and match.score * match.coverage(question) ** COORDINATION < MIN_RELATIVE_SCORE * (
+                found[0][0].score * found[0][0].coverage(question) ** COORDINATION):
+            break
+        found.append((match, best_snippet(match.best["text"], match.matched_forms(question), match.written)))
+        if len(found) >= limit:
+            break
+    return found
+
+
+SENTENCE = re.compile(r"(?<=[.!?:;])\s+")
+
+
+def best_snippet(text: str, matched_forms: set[str], lang: str) -> str:
+    """Return a short snippet of ``text`` starting at the first sentence with a matched word."""
+    sentences = SENTENCE.split(text)
+    for number, sentence in enumerate(sentences):
+        if any(forms(w, lang) & matched_forms for w in words(sentence, lang)):
+            return snippet(" ".join(sentences[number:]))
+    return snippet(text)
+
+
+def new_weighting():
+    """Return the scoring model: BM25F (Whoosh's default, stated here on purpose).
+
+    The ``learned`` field is in few sections: normalising its length by the
+    average over all sections would crush it, so it is not normalised (B=0).
+    """
+    return scoring.BM25F(B=0.75, K1=1.2, learned_B=0.0)

@@ -1,0 +1,157 @@
+"""Building the search index: shards, incremental generations, shared memory maps, learned words,
+and the scorer that must give Whoosh's own answers."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from deflect import create_app
+from deflect.search import _open_generation, engine, rebuild_index, suggest
+from deflect.search.evidence import report
+from deflect.search.index import MANIFEST, current_generation
+from deflect.search.scorer import whoosh_top
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def quiet(*args, **kwargs):
+    pass
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A small help center: English has escalation, remote assistance and the home page; French two."""
+    project = tmp_path / "project"
+    for lang, names in {"en": ("index.md", "support/escalation.md", "support/remote-assistance.md"),
+                        "fr": ("index.md", "support/escalation.md")}.items():
+        (project / "docs" / lang / "support").mkdir(parents=True)
+        for name in names:
+            shutil.copy(PROJECT_DIR / "docs" / lang / name, project / "docs" / lang / name)
+    (project / "overrides").symlink_to(PROJECT_DIR / "overrides")
+    shutil.copytree(PROJECT_DIR / "vocabulary", project / "vocabulary")
+    config = (PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8")
+    (project / "mkdocs.yml").write_text(config.replace("src/deflect/", str(PROJECT_DIR / "src/deflect") + "/"),
+                                        encoding="utf-8")
+    return project
+
+
+@pytest.fixture
+def small_app(project, tmp_path):
+    return create_app({"TESTING": True, "PROJECT_DIR": str(project), "VAR_DIR": str(tmp_path / "var"),
+                       "SECRET_KEY": "x", "RATELIMIT_ENABLED": False})
+
+
+def manifest(generation: Path) -> dict:
+    return json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
+
+
+def ids(app, query: str, lang: str) -> list[str]:
+    with app.app_context():
+        return [result.id for result in suggest(query, lang)]
+
+
+def test_an_edited_article_alone_is_indexed_again(small_app, project):
+    first = rebuild_index(small_app, echo=quiet)
+    assert manifest(first)["build"] == "full"
+    assert ids(small_app, "zorgblatt wobbleframe", "en") == []
+
+    article = project / "docs" / "en" / "support" / "remote-assistance.md"
+    article.write_text(article.read_text(encoding="utf-8").replace(
+        "## Recording of sessions", "## Recording of sessions and the zorgblatt wobbleframe"),
+        encoding="utf-8")
+    second = rebuild_index(small_app, echo=quiet)
+
+    # English has the article; the four other languages serve it as a fallback: five versions, nothing else.
+    assert manifest(second)["build"] == "incremental: 5 article version(s) indexed again"
+    assert ids(small_app, "zorgblatt wobbleframe", "en") == ["support/remote-assistance"]
+    assert ids(small_app, "zorgblatt wobbleframe", "fr") == ["support/remote-assistance"]
+    assert ids(small_app, "procédure d'escalade", "fr")[0] == "support/escalation"
+    with small_app.app_context():
+        opened = _open_generation(current_generation(Path(small_app.config["INDEX_DIR"])).parent,
+                                  ("en", "de", "fr", "it", "es"))
+        assert opened.lexicon("en").frequencies["zorgblatt"] == 1  # the lexicon learned the new word
+    # The first generation is untouched: its files were linked, never written.
+    assert manifest(first)["fingerprints"] != manifest(second)["fingerprints"]
+
+
+def test_a_removed_article_leaves_the_index(small_app, project):
+    rebuild_index(small_app, echo=quiet)
+    assert "support/remote-assistance" in ids(small_app, "remote assistance session recorded", "en")
+    (project / "docs" / "en" / "support" / "remote-assistance.md").unlink()
+    generation = rebuild_index(small_app, echo=quiet)
+    assert manifest(generation)["build"].startswith("incremental")
+    assert "support/remote-assistance" not in ids(small_app, "remote assistance session recorded", "en")
+
+
+def test_changed_vendor_facts_rebuild_everything(small_app, project):
+    rebuild_index(small_app, echo=quiet)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("support@lumera.example", "help@lumera.example"),
+                      encoding="utf-8")
+    app = create_app({"TESTING": True, "PROJECT_DIR": str(project), "VAR_DIR": small_app.config["VAR_DIR"],
+                      "SECRET_KEY": "x", "RATELIMIT_ENABLED": False})
+    assert manifest(rebuild_index(app, echo=quiet))["build"] == "full"
+    assert manifest(rebuild_index(app, echo=quiet, full=True))["build"] == "full"
+
+
+def test_shards_built_by_processes_answer_as_one_index(small_app, monkeypatch):
+    from deflect.search import index
+
+    single = rebuild_index(small_app, echo=quiet, full=True)
+    expected = {q: ids(small_app, q, lang) for q, lang in [("escalate a case", "en"), ("escalade", "fr"),
+                                                            ("remote session", "fr")]}
+    monkeypatch.setattr(index, "SHARD_ARTICLES", 1)  # one shard per article, two processes
+    sharded = rebuild_index(small_app, echo=quiet, procs=2, full=True)
+    assert len(list((sharded / "en").glob("*.trm"))) == 3 and len(list((single / "en").glob("*.trm"))) == 1
+    assert {q: ids(small_app, q, lang) for q, lang in [("escalate a case", "en"), ("escalade", "fr"),
+                                                        ("remote session", "fr")]} == expected
+
+
+def test_evidence_teaches_an_article_its_customers_words(small_app):
+    question = "the flux capacitor blinks orange"
+    rebuild_index(small_app, echo=quiet)
+    assert ids(small_app, question, "en") == []
+    evidence = [("en", "support/remote-assistance", "flux capacitor blinks orange again"),
+                ("en", "support/remote-assistance", "orange capacitor light blinks"),
+                ("en", "support/remote-assistance", "orange capacitor light blinks"),  # the same question once
+                ("fr", "support/remote-assistance", "condensateur orange"),
+                ("en", "support/unknown", "capacitor capacitor")]
+    generation = rebuild_index(small_app, echo=quiet, evidence=evidence)
+    assert ids(small_app, question, "en") == ["support/remote-assistance"]
+    assert ids(small_app, question, "fr") == []  # another language learned nothing (one question)
+    assert report(generation) == ["en support/remote-assistance: blinks (2), capacitor (2), orange (2)"]
+
+
+def test_one_question_alone_teaches_nothing(small_app):
+    generation = rebuild_index(small_app, echo=quiet, evidence=[("en", "support/escalation", "blorpt blorpt")])
+    assert report(generation) == []
+
+
+def test_the_index_is_read_through_shared_maps_not_copied(app):
+    from deflect.search.storage import MappedBufferFile
+
+    with app.app_context():
+        suggest("escalation", "de")
+        opened = _open_generation(Path(app.config["INDEX_DIR"]), ("en", "de", "fr", "it", "es"))
+        storage = opened._indexes["de"].storage
+        postings = next(name for name in storage.list() if name.endswith(".pst"))
+        assert isinstance(storage.open_file(postings), MappedBufferFile)
+
+
+@pytest.mark.parametrize("lang, query", [
+    ("en", "escalate a case urgently"), ("de", "Eskalation Schweregrad Hotline"), ("fr", "enquête de satisfaction"),
+    ("es", "asistencia remota grabación"), ("it", "tempi di risposta critico"),
+])
+def test_the_flat_scorer_gives_whoosh_s_own_answer(app, lang, query):
+    with app.app_context():
+        suggest("warm up", lang)
+        opened = _open_generation(Path(app.config["INDEX_DIR"]), ("en", "de", "fr", "it", "es"))
+        with opened.language(lang) as index:
+            question = engine.question_words(index, query, lang, "en")
+            terms = engine.scoring_terms(index, question, lang)
+            ours, whoosh = index.scorer.top(terms, 30), whoosh_top(index.searcher, terms, 30)
+    assert ours and [docnum for _, docnum in ours] == [docnum for _, docnum in whoosh]
+    assert all(abs(a - b) < 1e-4 for (a, _), (b, _) in zip(ours, whoosh))

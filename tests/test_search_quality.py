@@ -1,0 +1,108 @@
+"""What makes the search generalise: customers' words (synonyms), inflections, symptoms, everyday
+words, silence on other topics, and results that show their section."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deflect.search import check_synonyms, suggest
+from deflect.search.analysis import informativeness
+from deflect.search.synonyms import SYNONYMS_FILE, expand, parse_rules
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+LANGUAGES = ["en", "de", "fr", "it", "es"]
+
+
+def ids(app, query: str, lang: str) -> list[str]:
+    with app.app_context():
+        return [result.id for result in suggest(query, lang)]
+
+
+def test_the_authors_synonyms_file_has_no_problem():
+    assert check_synonyms(PROJECT_DIR / SYNONYMS_FILE, LANGUAGES) == []
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("en: [ticket => case]", None),
+    ("en: ['ticket, request => case', 'screen sharing, remote session']", None),
+    ("en: ['ticket']", "names only one term"),
+    ("en: ['the => case']", "has no word that is searched"),
+    ("en: ['a => b => c']", "more than one =>"),
+    ("en: ['one two three four five words => case']", "longer than 4 words"),
+    ("en: [ticket => case, ticket => case]", "the same rule as line 1"),
+    ("en: [42]", "is not a line of terms"),
+    ("en: ticket => case", "expected a list of lines"),
+    ("xx: [ticket => case]", "xx is not a language of the help center"),
+    ("en: [ticket => case", "is not valid YAML"),
+    ("- ticket => case", "must map each language"),
+])
+def test_check_synonyms_names_each_problem(tmp_path, text, problem):
+    path = tmp_path / "synonyms.yml"
+    path.write_text(text + "\n", encoding="utf-8")
+    problems = check_synonyms(path, LANGUAGES)
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problem in problems[0], problems
+
+
+def test_a_missing_synonyms_file_is_no_problem(tmp_path):
+    assert check_synonyms(tmp_path / "synonyms.yml", LANGUAGES) == []
+
+
+def test_rules_match_phrases_and_inflections_in_order():
+    rules = parse_rules(["screen sharing => remote session", "ticket, request => case"], "en")
+    found = {expansion.span: expansion.words for expansion in expand(rules, ["screen", "shared", "tickets"], "en")}
+    assert found == {(0, 2): (("remote", "session"),), (2, 3): (("case",),)}
+    assert expand(rules, ["sharing", "screen"], "en") == []  # a phrase keeps its order
+
+
+@pytest.mark.parametrize("lang, query, article", [
+    # the customer's word is not the article's word (vocabulary/synonyms.yml)
+    ("en", "my ticket is stuck and I want a manager to look at it", "support/escalation"),
+    ("de", "kann sich ein Techniker auf meinen Rechner aufschalten", "support/remote-assistance"),
+    ("fr", "le technicien veut partager mon écran", "support/remote-assistance"),
+    ("it", "vorrei parlare con un responsabile, la mia pratica è ferma", "support/escalation"),
+    ("es", "quiero hablar con un jefe, nadie atiende mi caso", "support/escalation"),
+    # a verb where the article has a noun; an inflection of the article's word (lexicon)
+    ("de", "wie eskaliere ich einen Fall", "support/escalation"),
+    ("es", "cómo escalo una incidencia", "support/escalation"),
+    # a symptom instead of a category
+    ("en", "the portal is down for everyone, who do I call", "support/contact"),
+    ("es", "no funciona nada, qué prioridad pongo", "support/severity"),
+])
+def test_customers_own_words_find_the_article(app, lang, query, article):
+    assert article in ids(app, query, lang)[:3]
+
+
+@pytest.mark.parametrize("lang, query", [
+    ("en", "how much does a new laptop cost"),
+    ("de", "Wie richte ich meinen Drucker ein"),
+    ("fr", "horaires de la piscine municipale"),
+    ("it", "orari della farmacia di turno"),
+    ("es", "horario de la farmacia de guardia"),
+])
+def test_a_question_about_something_else_stays_silent(app, lang, query):
+    # One shared word ("hours", "new") is not a topic: the question speaks of something else.
+    assert ids(app, query, lang) == []
+
+
+def test_everyday_words_weigh_less_than_rare_ones():
+    assert informativeness("escalation", "en") == 1.0
+    assert informativeness("new", "en") < 0.5 < informativeness("ticket", "en") < 1.0
+    assert informativeness("hola", "es") < informativeness("farmacia", "es")
+
+
+def test_a_result_names_its_section_and_its_snippet_reads_as_text(app):
+    with app.app_context():
+        results = suggest("which severity for a report that cannot be published", "en")
+    severity = next(result for result in results if result.id == "support/severity")
+    assert severity.title == "Severity levels" and severity.section
+    assert severity.url.endswith("#" + severity.url.split("#")[1]) and "#" in severity.url
+    with app.app_context():
+        table = [r for r in suggest("severity levels at a glance examples", "en", limit=5)
+                 if r.section == "The three severity levels at a glance"]
+    assert table, "the table's section is found"
+    assert "General question – A question" in table[0].snippet  # a table row reads as a sentence
+    assert "Severity What it means" not in table[0].snippet  # the header row is not text
