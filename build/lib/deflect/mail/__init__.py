@@ -1,1 +1,0 @@
-"""E-mail in and out: parsing a customer's reply (``inbound``), composing and sending (``outbound``)."""
