@@ -23,8 +23,9 @@ from sqlalchemy import select
 
 from deflect import cases, vocabulary
 from deflect.case_pages import keep_private
+from deflect.conversation import escalation_review_due
 from deflect.helpcenter import current_help_center
-from deflect.lifecycle import Actor, CaseChanged, LifecycleError, allowed_actions, policy
+from deflect.lifecycle import Actor, CaseChanged, LifecycleError, allowed_actions
 from deflect.limits import limiter
 from deflect.links import public_url
 from deflect.mail import outbox
@@ -271,17 +272,7 @@ def render_case(case: Case, *, posted: forms.CaseActionForm | None = None, kind:
         tried=casework.tried_first(db(), case), articles=casework.matching_articles(case),
         saved_replies=casework.saved_replies(db(), case.lang), products=dict(vocabulary.products()),
         languages=current_help_center().language_names, now=now_utc(),
-        review_due=review_due(case)), status
-
-
-def review_due(case: Case) -> datetime | None:
-    """When a manager must have reviewed the case's escalation request (support/escalation)."""
-    if case.escalation != "requested":
-        return None
-    requested = [event.at for event in case.events if event.type in ("request_escalation", "escalate")]
-    if not requested:
-        return None
-    return policy().escalation_review_due(case.severity, case.lang, requested[-1])
+        review_due=escalation_review_due(case)), status
 
 
 @bp.get("/cases/<int:case_id>")
