@@ -88,28 +88,28 @@ def list_command() -> None:
         click.echo(f"{member.email}\t{member.name}\t{member.role}\t{member.language}\t{state}\tlast sign-in: {seen}")
 
 
+def set_active(email: str, active: bool) -> None:
+    """Disable or enable an account (a disabled account's sessions end at once: see auth's user loader)."""
+    with session_factory(current_app)() as session:
+        member = existing(session, email)
+        member.active = active
+        cli_audit(session, "member_enabled" if active else "member_disabled", member)
+        session.commit()
+    click.echo(f"{'Enabled' if active else 'Disabled'} {auth.normalize_email(email)}.")
+
+
 @staff_cli.command("disable")
 @click.argument("email")
 def disable_command(email: str) -> None:
     """Disable an account: it can no longer sign in, and its sessions end at once."""
-    with session_factory(current_app)() as session:
-        member = existing(session, email)
-        member.active = False
-        cli_audit(session, "member_disabled", member)
-        session.commit()
-    click.echo(f"Disabled {auth.normalize_email(email)}.")
+    set_active(email, False)
 
 
 @staff_cli.command("enable")
 @click.argument("email")
 def enable_command(email: str) -> None:
     """Enable a disabled account again."""
-    with session_factory(current_app)() as session:
-        member = existing(session, email)
-        member.active = True
-        cli_audit(session, "member_enabled", member)
-        session.commit()
-    click.echo(f"Enabled {auth.normalize_email(email)}.")
+    set_active(email, True)
 
 
 @staff_cli.command("reset-password")
