@@ -3,7 +3,7 @@
 Modules: :mod:`~deflect.staff.auth` (accounts, passwords, sessions, the audit
 log), :mod:`~deflect.staff.queue` (open work, most urgent first),
 :mod:`~deflect.staff.casework` (what the customer tried first, matching
-articles, actions through the lifecycle),
+articles, actions through the lifecycle, a solved case's article draft),
 :mod:`~deflect.staff.reports` (the managers' reports page: its filter and
 charts), :mod:`~deflect.staff.forms`, :mod:`~deflect.staff.views` (the
 blueprint ``bp``) and :mod:`~deflect.staff.cli` (``deflect staff …``).

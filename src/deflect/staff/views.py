@@ -272,6 +272,7 @@ def render_case(case: Case, *, posted: forms.CaseActionForm | None = None, kind:
         members_by_id={member.id: member for member in db().scalars(select(Staff))}, history=casework.history(case),
         tried=casework.tried_first(db(), case), articles=casework.matching_articles(case),
         saved_replies=casework.saved_replies(db(), case.lang), products=dict(vocabulary.products()),
+        draftable=case.status in casework.DRAFTABLE,
         languages=current_help_center().language_names, now=now_utc(),
         review_due=review_due(case)), status
 
@@ -338,6 +339,35 @@ def attachment(case_id: int, attachment_id: int):
                          download_name=item.original_name, max_age=0, conditional=False)
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def drafted_case(case_id: int) -> tuple[Case, casework.ArticleDraft]:
+    """A solved or closed case and its article draft (409 for a case whose solution is not known yet)."""
+    case = case_or_404(case_id)
+    if case.status not in casework.DRAFTABLE:
+        raise DeflectError(_("Only a solved or closed case can be drafted as an article."), status=409,
+                           code="not_solved")
+    return case, casework.article_draft(case)
+
+
+@bp.get("/cases/<int:case_id>/draft")
+def article_draft(case_id: int):
+    """"Draft an article from this case": the Markdown for review and where it goes; logged, as it copies case text."""
+    case, draft = drafted_case(case_id)
+    auth.audit(db(), "article_drafted", member=me(), target=case.reference, detail={"path": draft.path})
+    db().commit()
+    return render_template("staff/draft.html", case=case, draft=draft)
+
+
+@bp.get("/cases/<int:case_id>/draft.md")
+def article_draft_download(case_id: int):
+    """The draft as a Markdown file named for its place under ``docs/<lang>/``; logged."""
+    case, draft = drafted_case(case_id)
+    auth.audit(db(), "article_draft_downloaded", member=me(), target=case.reference, detail={"path": draft.path})
+    db().commit()
+    response = current_app.response_class(draft.markdown, mimetype="text/markdown")
+    response.headers["Content-Disposition"] = f'attachment; filename="{draft.file_name}"'
     return response
 
 
