@@ -126,6 +126,17 @@ def test_the_charts_are_svg_with_names_values_as_text_and_no_script_or_inline_st
     assert "unsafe-inline" not in policy and "script-src 'self'" in policy
 
 
+def test_a_period_without_anything_says_so(manager):
+    page = manager.get("/staff/reports?since=2025-01-01&until=2025-01-31")
+    assert page.status_code == 200
+    found = tables(page.text)
+    assert found["funnel"][1] == ["Asked", "0"] and set(found) == {"funnel", "sla"}
+    for sentence in ("No article was suggested in this period.", "No vote in this period.",
+                     "No answer in this period.", "No customer was helped by an article or filed a case"):
+        assert sentence in page.text, sentence
+    assert "General question: First response within target: no case due yet" in page.text
+
+
 def test_one_language(manager):
     found = tables(manager.get(f"/staff/reports?{PERIOD}&language=fr").text)
     assert found["funnel"][:2] == [["Stage", "French"], ["Asked", "1"]]
