@@ -211,8 +211,13 @@ def postgres_store(store_template) -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def app_on_each_store(request, app_config):
-    """The app on SQLite (a fresh copy) and on PostgreSQL (the run's schema, emptied), in an app context."""
+def each_store_app(request, app_config):
+    """The app on SQLite (a fresh copy) and on PostgreSQL (the run's schema, emptied), outside any app context.
+
+    For tests that send requests: a request inside an app context the test
+    pushed would share it, and with it ``g`` (the store's handle, the
+    signed-in member) with every other request of the test.
+    """
     from sqlalchemy import text
 
     from deflect.store import Base, engine
@@ -225,8 +230,14 @@ def app_on_each_store(request, app_config):
         tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
         with engine(app).begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    with app.app_context():
-        yield app
+    yield app
     engine(app).dispose()
+
+
+@pytest.fixture
+def app_on_each_store(each_store_app):
+    """The app on SQLite and on PostgreSQL (:func:`each_store_app`), in an app context."""
+    with each_store_app.app_context():
+        yield each_store_app
 
 from tests.smtp_server import smtp_server  # noqa: F401

@@ -24,29 +24,34 @@ def deflection(db, query, lang, outcome, shown=(), at=MONDAY):
     db.commit()
 
 
+def seed(db) -> None:
+    """Deflections, votes and cases whose figures are known (the tests below say them); needs an app context."""
+    deflection(db, "Export to Excel fails", "en", "case")                       # no suggestion, filed
+    deflection(db, "export to EXCEL fails!", "en", "abandoned")                 # the same question again
+    deflection(db, "Wetter in Hamburg", "de", "abandoned")                      # no suggestion
+    deflection(db, "how to escalate", "en", "deflected", [("support/escalation", True)])
+    deflection(db, "escalate my ticket", "en", "case", [("support/escalation", True), ("support/sla", False)])
+    deflection(db, "niveaux de gravité", "fr", "deflected", [("support/severity", False)],
+               at=MONDAY + timedelta(days=7))
+    db.add_all([ArticleFeedback(article="support/sla", lang="en", helpful=False, reason="Too vague",
+                                created_at=MONDAY),
+                ArticleFeedback(article="support/sla", lang="en", helpful=True, created_at=MONDAY)])
+    db.commit()
+    agent = Actor.staff(staff(db))
+    quick = file(db, now=MONDAY)                                                # moderate: 4 business hours
+    lifecycle.act(db, quick.id, "reply", agent, body="ok", now=MONDAY + timedelta(hours=1))
+    lifecycle.act(db, quick.id, "propose_solution", agent, body="See the article",
+                  data={"article": "support/escalation"}, now=MONDAY + timedelta(days=1))
+    lifecycle.act(db, quick.id, "rate", Actor.customer("camille@example.com"), data={"score": 6},
+                  now=MONDAY + timedelta(days=1, hours=1))
+    late = file(db, now=MONDAY, severity="critical")                            # 1 hour, 24/7
+    lifecycle.act(db, late.id, "reply", agent, body="sorry", now=MONDAY + timedelta(hours=3))
+
+
 @pytest.fixture
 def seeded(app_on_each_store):
     with session_factory(app_on_each_store)() as db:
-        deflection(db, "Export to Excel fails", "en", "case")                       # no suggestion, filed
-        deflection(db, "export to EXCEL fails!", "en", "abandoned")                 # the same question again
-        deflection(db, "Wetter in Hamburg", "de", "abandoned")                      # no suggestion
-        deflection(db, "how to escalate", "en", "deflected", [("support/escalation", True)])
-        deflection(db, "escalate my ticket", "en", "case", [("support/escalation", True), ("support/sla", False)])
-        deflection(db, "niveaux de gravité", "fr", "deflected", [("support/severity", False)],
-                   at=MONDAY + timedelta(days=7))
-        db.add_all([ArticleFeedback(article="support/sla", lang="en", helpful=False, reason="Too vague",
-                                    created_at=MONDAY),
-                    ArticleFeedback(article="support/sla", lang="en", helpful=True, created_at=MONDAY)])
-        db.commit()
-        agent = Actor.staff(staff(db))
-        quick = file(db, now=MONDAY)                                                # moderate: 4 business hours
-        lifecycle.act(db, quick.id, "reply", agent, body="ok", now=MONDAY + timedelta(hours=1))
-        lifecycle.act(db, quick.id, "propose_solution", agent, body="See the article",
-                      data={"article": "support/escalation"}, now=MONDAY + timedelta(days=1))
-        lifecycle.act(db, quick.id, "rate", Actor.customer("camille@example.com"), data={"score": 6},
-                      now=MONDAY + timedelta(days=1, hours=1))
-        late = file(db, now=MONDAY, severity="critical")                            # 1 hour, 24/7
-        lifecycle.act(db, late.id, "reply", agent, body="sorry", now=MONDAY + timedelta(hours=3))
+        seed(db)
     return app_on_each_store
 
 

@@ -249,11 +249,22 @@ def as_csv(report: Report) -> str:
     return out.getvalue()
 
 
+#: The formats a report is written in, for ``deflect report --format`` and the reports page's downloads.
+FORMATS = ("csv", "json")
+
+
+def export(report: Report, form: str) -> str:
+    """Write ``report`` as CSV or JSON: the one text both ``deflect report`` and the page's downloads give."""
+    if form == "csv":
+        return as_csv(report)
+    return json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
 @click.command("report")
 @click.option("--since", default=None, type=MOMENT, help="first day (ISO 8601; default: 30 days ago)")
 @click.option("--until", default=None, type=MOMENT, help="the day after the last (default: now)")
 @click.option("--lang", default=None, help="one language (default: all)")
-@click.option("--format", "form", type=click.Choice(["csv", "json"]), default="json", show_default=True)
+@click.option("--format", "form", type=click.Choice(FORMATS), default="json", show_default=True)
 @with_appcontext
 def report_command(since: datetime | None, until: datetime | None, lang: str | None, form: str) -> None:
     """What the help center fails to answer: the deflection funnel, questions, votes, survey, SLA."""
@@ -267,8 +278,7 @@ def report_command(since: datetime | None, until: datetime | None, lang: str | N
         raise click.UsageError("--since must come before --until")
     with session_factory()() as db:
         report = build_report(db, period, policy_of(help_center), now)
-    click.echo(as_csv(report) if form == "csv" else json.dumps(report.as_dict(), ensure_ascii=False, indent=2),
-               nl=form == "json")
+    click.echo(export(report, form), nl=False)
 
 
 def init_app(app: Flask) -> None:

@@ -1,11 +1,12 @@
-"""The staff workspace (``/staff/``): the queue, a case as agents work it, saved replies, the team.
+"""The staff workspace (``/staff/``): the queue, a case as agents work it, saved replies, reports, the team.
 
 Modules: :mod:`~deflect.staff.auth` (accounts, passwords, sessions, the audit
 log), :mod:`~deflect.staff.queue` (open work, most urgent first),
 :mod:`~deflect.staff.casework` (what the customer tried first, matching
-articles, actions through the lifecycle), :mod:`~deflect.staff.forms`,
-:mod:`~deflect.staff.views` (the blueprint ``bp``) and
-:mod:`~deflect.staff.cli` (``deflect staff …``).
+articles, actions through the lifecycle, a solved case's article draft),
+:mod:`~deflect.staff.reports` (the managers' reports page: its filter and
+charts), :mod:`~deflect.staff.forms`, :mod:`~deflect.staff.views` (the
+blueprint ``bp``) and :mod:`~deflect.staff.cli` (``deflect staff …``).
 """
 from __future__ import annotations
 

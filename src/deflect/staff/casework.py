@@ -17,7 +17,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from deflect import lifecycle, search
+from deflect import drafts, lifecycle, search
 from deflect.content import ContentError, split_front_matter
 from deflect.helpcenter import current_help_center
 from deflect.site import HelpCenter
@@ -144,6 +144,33 @@ def team(session: Session) -> list[Staff]:
 def history(case: Case) -> list[CaseEvent]:
     """The case's whole history, internal notes included, oldest first."""
     return list(case.events)
+
+
+#: The cases worth an article: their solution is known (a solved case may still reopen; its draft is then early).
+DRAFTABLE = (lifecycle.SOLVED, lifecycle.CLOSED)
+
+
+@dataclass(frozen=True)
+class ArticleDraft:
+    """A solved case written as a help-center article for an author to review, and where it would live."""
+
+    markdown: str
+    path: str  # docs/<lang>/support/<slug>.md
+
+    @property
+    def file_name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+def article_draft(case: Case) -> ArticleDraft:
+    """The draft of ``case`` (:mod:`deflect.drafts`), in the case's language down to its headings.
+
+    The draft belongs beside the articles of the case's language, whatever
+    language the agent's workspace speaks.
+    """
+    with force_locale(case.lang):
+        headings = {"question": gettext("The question"), "solution": gettext("The solution")}
+    return ArticleDraft(drafts.draft_article(case, headings), drafts.suggested_path(case))
 
 
 def acknowledgement(case: Case, escalation_manager: str, technical_lead: str, message: str | None) -> str:

@@ -1,11 +1,11 @@
-"""The staff workspace's pages, under ``/staff/``: sign-in, the queue, a case, saved replies, the team.
+"""The staff workspace's pages, under ``/staff/``: sign-in, the queue, a case, saved replies, reports, the team.
 
 Every page but the sign-in page and an invitation's link needs a signed-in
 staff member (:func:`signed_in_staff_only` runs before each view of the
-blueprint, so a new page is closed until proven otherwise); the team and
-the saved replies' editing are for managers. Pages speak the member's
-language; what goes to a customer is written in the case's language by the
-lifecycle's e-mails.
+blueprint, so a new page is closed until proven otherwise); the team, the
+reports and the saved replies' editing are for managers. Pages speak the
+member's language; what goes to a customer is written in the case's language
+by the lifecycle's e-mails.
 """
 from __future__ import annotations
 
@@ -21,15 +21,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from deflect import cases, vocabulary
+from deflect import cases, reports, vocabulary
 from deflect.case_pages import keep_private
 from deflect.conversation import escalation_review_due
+from deflect.errors import DeflectError
 from deflect.helpcenter import current_help_center
-from deflect.lifecycle import Actor, CaseChanged, LifecycleError, allowed_actions
+from deflect.lifecycle import Actor, CaseChanged, LifecycleError, allowed_actions, policy
 from deflect.limits import limiter
 from deflect.links import public_url
 from deflect.mail import outbox
 from deflect.staff import auth, casework, forms
+from deflect.staff import reports as report_page
 from deflect.staff.queue import QueueFilter, load_queue
 from deflect.store import Attachment, AuditEntry, Case, SavedReply, Staff, db
 
@@ -271,6 +273,7 @@ def render_case(case: Case, *, posted: forms.CaseActionForm | None = None, kind:
         members_by_id={member.id: member for member in db().scalars(select(Staff))}, history=casework.history(case),
         tried=casework.tried_first(db(), case), articles=casework.matching_articles(case),
         saved_replies=casework.saved_replies(db(), case.lang), products=dict(vocabulary.products()),
+        draftable=case.status in casework.DRAFTABLE,
         languages=current_help_center().language_names, now=now_utc(),
         review_due=escalation_review_due(case)), status
 
@@ -327,6 +330,35 @@ def attachment(case_id: int, attachment_id: int):
                          download_name=item.original_name, max_age=0, conditional=False)
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def drafted_case(case_id: int) -> tuple[Case, casework.ArticleDraft]:
+    """A solved or closed case and its article draft (409 for a case whose solution is not known yet)."""
+    case = case_or_404(case_id)
+    if case.status not in casework.DRAFTABLE:
+        raise DeflectError(_("Only a solved or closed case can be drafted as an article."), status=409,
+                           code="not_solved")
+    return case, casework.article_draft(case)
+
+
+@bp.get("/cases/<int:case_id>/draft")
+def article_draft(case_id: int):
+    """"Draft an article from this case": the Markdown for review and where it goes; logged, as it copies case text."""
+    case, draft = drafted_case(case_id)
+    auth.audit(db(), "article_drafted", member=me(), target=case.reference, detail={"path": draft.path})
+    db().commit()
+    return render_template("staff/draft.html", case=case, draft=draft)
+
+
+@bp.get("/cases/<int:case_id>/draft.md")
+def article_draft_download(case_id: int):
+    """The draft as a Markdown file named for its place under ``docs/<lang>/``; logged."""
+    case, draft = drafted_case(case_id)
+    auth.audit(db(), "article_draft_downloaded", member=me(), target=case.reference, detail={"path": draft.path})
+    db().commit()
+    response = current_app.response_class(draft.markdown, mimetype="text/markdown")
+    response.headers["Content-Disposition"] = f'attachment; filename="{draft.file_name}"'
     return response
 
 
@@ -461,6 +493,45 @@ def audit_log():
     """The last staff actions outside cases' histories (sign-ins, invitations, saved replies …)."""
     entries = db().scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200))
     return render_template("staff/log.html", entries=list(entries))
+
+
+# --- reports (managers) ---
+
+def asked_report() -> tuple[report_page.FilterForm, dict[str, list[str]], reports.Report | None]:
+    """The filter the manager sent, its problems in their words, and the report (None while there are problems)."""
+    today = now_utc().date()
+    asked = report_page.read_filter(request.args, languages=current_help_center().languages, today=today)
+    problems = {name: [report_page.problem_text(code, today) for code in codes]
+                for name, codes in asked.problems.items()}
+    report = reports.build_report(db(), asked.chosen.period, policy(), now_utc()) if asked.chosen else None
+    return asked, problems, report
+
+
+@bp.get("/reports")
+@manager_only
+def report():
+    """Every figure of ``deflect report`` for the period and language asked: charts, and tables of the same figures."""
+    asked, problems, figures = asked_report()
+    charts = report_page.charts(figures) if figures is not None else None
+    return render_template("staff/reports.html", asked=asked, problems=problems, report=figures, charts=charts,
+                           stages=report_page.STAGES, languages=current_help_center().language_names,
+                           article_title=casework.article_title, page_url=current_help_center().page_url,
+                           number=report_page.number, percent=report_page.percent,
+                           week_of=report_page.week_of), 200 if figures else 400
+
+
+@bp.get("/reports.csv", defaults={"form": "csv"})
+@bp.get("/reports.json", defaults={"form": "json"})
+@manager_only
+def report_download(form: str):
+    """The page's figures as ``deflect report`` writes them: CSV for spreadsheets, JSON for scripts."""
+    asked, problems, figures = asked_report()
+    if figures is None:
+        raise DeflectError(" ".join(text for texts in problems.values() for text in texts), code="bad_filter")
+    mimetype = "text/csv" if form == "csv" else "application/json"
+    response = current_app.response_class(reports.export(figures, form), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{asked.chosen.file_name(form)}"'
+    return response
 
 
 # --- the member's own settings ---
