@@ -38,3 +38,15 @@ def test_the_draft_has_front_matter_sections_and_no_personal_data(solved):
                     "Acme", "https://x.example"):
         assert private not in draft, private
     assert suggested_path(case) == "docs/fr/support/export-excel-en-echec-chez-company.md"
+
+
+def test_a_company_named_without_its_legal_form_and_a_bare_mailbox_name_are_removed(app_on_each_store):
+    """Customers write "Nordlicht" for "Nordlicht GmbH" and sign with their address's name part."""
+    with session_factory(app_on_each_store)() as db:
+        case = file(db, company="Nordlicht GmbH", email="k.weber@nordlicht.example", lang="de",
+                    description="Bei Nordlicht lädt der Bericht nicht. Gruß, k.weber")
+        lifecycle.act(db, case.id, "propose_solution", Actor.staff(staff(db)), body="Cache leeren, dann neu laden.")
+        db.refresh(case)
+        draft = draft_article(db.get(Case, case.id), HEADINGS)
+    assert "Nordlicht" not in draft and "k.weber" not in draft
+    assert "Bei [company] lädt der Bericht nicht" in draft

@@ -23,6 +23,9 @@ IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 REFERENCE = re.compile(r"\bCS-[0-9A-Z]{6}\b")
 URL = re.compile(r"https?://\S+")
 LONG_ID = re.compile(r"\b[0-9A-Za-z_-]{24,}\b")
+#: Legal forms a company's name ends with; customers write the name without them ("Nordlicht" for "Nordlicht GmbH").
+LEGAL_FORM = re.compile(r"[\s,]+(gmbh(\s*&\s*co\.?\s*kg)?|ag|kg|se|sa|sas|sarl|s\.?a\.?r\.?l\.?|s\.?p\.?a\.?|s\.?r\.?l\.?"
+                        r"|s\.?l\.?|ltd\.?|limited|plc|inc\.?|llc|corp\.?|bv|b\.v\.|nv|oy|ab|as)$", re.I)
 
 
 def redact(text: str, case: Case) -> str:
@@ -31,14 +34,23 @@ def redact(text: str, case: Case) -> str:
     >>> class C: contact_name, company, owner_name = "Anna Rossi", "Acme", None
     >>> redact("Anna Rossi (anna@acme.example, +39 02 1234 5678) at Acme, case CS-7K3Q9X", C)
     '[name] ([e-mail], [phone]) at [company], case [case]'
+    >>> C.company = "Nordlicht GmbH"
+    >>> redact("Nordlicht's reports, Nordlicht GmbH", C)
+    "[company]'s reports, [company]"
     """
     for pattern, placeholder in ((URL, "[link]"), (EMAIL, "[e-mail]"), (IP, "[address]"), (PHONE, "[phone]"),
                                  (REFERENCE, "[case]"), (LONG_ID, "[id]")):
         text = pattern.sub(placeholder, text)
-    for value, placeholder in ((case.company, "[company]"), (case.contact_name, "[name]"),
+    company = (case.company or "").strip()
+    short_company = LEGAL_FORM.sub("", company)
+    for value, placeholder in ((company, "[company]"), (short_company, "[company]"), (case.contact_name, "[name]"),
                                (case.owner_name, "[name]")):
         if value and len(value.strip()) > 1:
             text = re.sub(re.escape(value.strip()), placeholder, text, flags=re.I)
+    for address in (getattr(case, "email", None), getattr(case, "owner_email", None)):  # "anna.rossi" alone
+        local = (address or "").partition("@")[0]
+        if len(local) >= 3:
+            text = re.sub(rf"(?<![\w.]){re.escape(local)}(?![\w])", "[e-mail]", text, flags=re.I)
     for name in (case.contact_name, case.owner_name):  # a first or last name alone ("Camille, try…")
         for part in re.findall(r"\w{3,}", name or ""):
             text = re.sub(rf"\b{re.escape(part)}\b", "[name]", text, flags=re.I)
