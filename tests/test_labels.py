@@ -16,8 +16,11 @@ GROUPS = {
     "status": {"new", "open", "pending_customer", "solved", "closed"},
     "request_type": {"incident", "question", "feature_request", "other"},
     "escalation": {"requested", "acknowledged", "closed"},
+    "escalation_reason": {"impact", "time_frame", "complexity"},
     "action": {"reply", "add_information", "nudge", "request_escalation", "accept_solution", "reject_solution",
-               "close_case", "my_cases", "contact_support", "send_case"},
+               "close_case", "my_cases", "contact_support", "send_case", "send_survey"},
+    "field": {"case_owner", "case_owner_email"},
+    "filter": {"all_cases", "not_closed"},
     "survey": {"question", "lowest", "highest"},
     "keyword": {"escalation_request"},
 }
@@ -80,7 +83,9 @@ POLICY_IN_ARTICLES = {
                          "label.action.close_case", "label.action.my_cases"],
     "support/escalation": ["policy.escalation_review_hours.critical",
                            "policy.escalation_review_hours.other_business_hours",
-                           "label.keyword.escalation_request", "label.action.request_escalation"],
+                           "label.keyword.escalation_request", "label.action.request_escalation",
+                           "label.escalation_reason.impact", "label.escalation_reason.time_frame",
+                           "label.escalation_reason.complexity"],
     "support/satisfaction": ["policy.survey_scale", "label.survey.question", "label.survey.lowest",
                              "label.survey.highest"],
 }
