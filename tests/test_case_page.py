@@ -342,6 +342,27 @@ def test_after_acceptance_the_surveys_link_opens_the_closed_case_for_one_answer(
     assert fresh(store, case).survey_score == 6 and [e.type for e in events(store, case)].count("rate") == 1
 
 
+def test_a_severity_changed_by_support_shows_on_the_page_with_its_reason(client, store):
+    case = file(store, lang="de", severity="moderate")
+    agent_does(store, case, "change_severity", "Alle Nutzer sind betroffen.", data={"severity": "critical"})
+    html = page_of(client, case)
+    assert 'id="case-severity">Kritisches Problem<' in html
+    assert "Schweregrad geändert" in html and "Mittelschweres Problem → Kritisches Problem" in html
+    assert "Alle Nutzer sind betroffen." in html
+
+
+def test_a_closed_escalation_shows_its_outcome_on_the_page(client, store):
+    case = file(store, lang="en")
+    manager = Actor.staff(staff(store, role="manager", name="Maria Manager"))
+    act(store, case, "request_escalation", Actor.customer(case.email), body="Quarter close",
+        data={"reasons": ["time_frame"]})
+    act(store, case, "acknowledge_escalation", manager, body="Escalation manager: Maria Manager")
+    act(store, case, "close_escalation", manager, body="The hotfix is installed; the plan is complete.")
+    html = page_of(client, case)
+    assert 'id="case-escalation">Escalation closed<' in html and "Time frame exceeded" in html
+    assert "The hotfix is installed; the plan is complete." in html
+
+
 # --- the case form's owner ---
 
 def test_the_owner_gets_the_mails_and_a_bad_owner_address_is_refused(app, client):

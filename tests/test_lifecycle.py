@@ -247,6 +247,29 @@ def test_a_case_closed_without_a_solution_has_no_survey(store):
         lifecycle.act(store, case.id, "rate", ACTORS["customer"], data={"score": 4})
 
 
+# --- escalations (support/escalation) ---
+
+def test_closing_an_escalation_tells_the_customer_and_the_owner_in_the_case_language(store):
+    case = file(store, owner_name="Léa Dubois", owner_email="lea@example.com")
+    manager = Actor.staff(staff(store, role="manager", name="Maria Manager"))
+    lifecycle.act(store, case.id, "request_escalation", ACTORS["customer"], body="Clôture trimestrielle",
+                  data={"reasons": ["impact"]})
+    lifecycle.act(store, case.id, "acknowledge_escalation", manager, body="Responsable : Maria Manager")
+    closing = lifecycle.act(store, case.id, "close_escalation", manager,
+                            body="Le correctif est livré et le plan d'action est terminé.")
+    store.refresh(case)
+    assert case.escalation == "closed" and closing.public
+    closed = mails(store, "escalation_closed")
+    assert sorted(mail.recipient for mail in closed) == ["camille@example.com", "lea@example.com"]
+    for mail in closed:
+        assert mail.lang == "fr"
+        assert mail.subject == f"[{case.reference}] L'escalade de votre cas est terminée : Publication impossible"
+        assert f"a mis fin à l'escalade de votre cas {case.reference}" in mail.text
+        assert "Le correctif est livré et le plan d'action est terminé." in mail.text
+        assert "plan d&#39;action est terminé." in mail.html
+        assert f"/cases/{case.token}" in mail.text and f"/cases/{case.token}" in mail.html
+
+
 # --- the conversation, as the articles tell it ---
 
 def test_a_reply_to_a_solved_case_reopens_it_to_the_same_agent(store):

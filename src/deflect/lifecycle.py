@@ -119,8 +119,8 @@ TRANSITIONS: tuple[Transition, ...] = (
        public=False, guard="escalation_possible"),
     _t("acknowledge_escalation", "manager", {NEW, OPEN, PENDING, SOLVED}, mails=("escalation_acknowledged",),
        needs_body=True, guard="escalation_requested"),
-    _t("close_escalation", "manager", {NEW, OPEN, PENDING, SOLVED, CLOSED}, needs_body=True,
-       guard="escalation_acknowledged"),
+    _t("close_escalation", "manager", {NEW, OPEN, PENDING, SOLVED, CLOSED}, mails=("escalation_closed",),
+       needs_body=True, guard="escalation_acknowledged"),
     # The customer's side.
     _t("customer_reply", "customer", {NEW, OPEN, PENDING, SOLVED}, {PENDING: OPEN, SOLVED: OPEN},
        notify=("customer_replied",), needs_body=True),

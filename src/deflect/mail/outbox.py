@@ -89,6 +89,9 @@ CUSTOMER_MAILS: dict[str, MailWords] = {
     "escalation_acknowledged": MailWords(
         _l("Your escalation request is acknowledged: %(subject)s"),
         _l("A support manager has reviewed your escalation request on case %(reference)s:")),
+    "escalation_closed": MailWords(
+        _l("The escalation of your case is closed: %(subject)s"),
+        _l("A support manager has closed the escalation of your case %(reference)s:")),
     "survey": MailWords(
         _l("How easy did we make it to handle your issue?"),
         _l("Your case %(reference)s is solved. One question, one click: how easy did we make it to handle your "
