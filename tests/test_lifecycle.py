@@ -205,6 +205,10 @@ def test_accepting_before_the_survey_queues_it_and_the_closed_case_takes_one_ans
     [survey] = mails(store, "survey")
     assert survey.lang == "fr" and survey.recipient == "camille@example.com"
     assert f"/cases/{case.token}?score=7#survey" in survey.text
+    # The question, the scale and the button in the words of the case page and support/satisfaction.
+    assert survey.subject == f"[{case.reference}] {label('survey', 'question', 'fr')}"
+    assert label("survey", "question", "fr") in survey.text and "« Envoyer ma réponse »" in survey.text
+    assert "de 1 (très difficile) à 7 (très facile)" in survey.text
     assert lifecycle.allowed_actions(case, ACTORS["customer"])["rate"]
     lifecycle.act(store, case.id, "rate", ACTORS["customer"], data={"score": 5, "comment": "Bien"})
     store.refresh(case)
