@@ -87,7 +87,7 @@ POLICY_IN_ARTICLES = {
                            "label.escalation_reason.impact", "label.escalation_reason.time_frame",
                            "label.escalation_reason.complexity"],
     "support/satisfaction": ["policy.survey_scale", "label.survey.question", "label.survey.lowest",
-                             "label.survey.highest"],
+                             "label.survey.highest", "label.action.send_survey", "label.status.closed"],
 }
 
 
