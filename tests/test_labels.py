@@ -87,6 +87,7 @@ POLICY_IN_ARTICLES = {
                            "label.keyword.escalation_request", "label.action.request_escalation",
                            "label.escalation_reason.impact", "label.escalation_reason.time_frame",
                            "label.escalation_reason.complexity"],
+    "support/raise-a-case": ["label.field.case_owner", "label.field.case_owner_email", "label.action.send_case"],
     "support/satisfaction": ["policy.survey_scale", "label.survey.question", "label.survey.lowest",
                              "label.survey.highest", "label.action.send_survey", "label.status.closed"],
 }
