@@ -300,6 +300,69 @@ def test_the_survey_link_shows_the_score_and_only_a_post_records_it(client, stor
     assert 'id="send-survey"' not in page_of(client, case, score="5")
 
 
+@pytest.fixture
+def customer_client(app_on_each_store, app_config):
+    """A browser on the app of each store; each request gets its own app context and store handle, as in production.
+
+    ``app_on_each_store`` keeps an app context open for the whole test, which
+    requests of that same app would share: a second app on the same store has
+    none open.
+    """
+    from deflect import create_app
+    from deflect.store import engine
+
+    app = create_app({**app_config, "DATABASE_URL": app_on_each_store.config["DATABASE_URL"]})
+    with session_factory(app)() as db:
+        db.info["app"] = app
+        yield app.test_client(), db
+    engine(app).dispose()
+
+
+def test_after_acceptance_the_surveys_link_opens_the_closed_case_for_one_answer(customer_client):
+    client, store = customer_client
+    case = file(store, lang="en")
+    agent_does(store, case, "propose_solution", "Clear the cache")
+    post(client, case, "accept")
+    store.expire_all()
+    [survey] = store.scalars(select(OutgoingMail).where(OutgoingMail.kind == "survey")).all()
+    link = re.search(r"https?://\S+(/cases/\S+\?score=6#survey)", survey.text).group(1)
+    html = client.get(link).text
+    assert fresh(store, case).status == "closed" and fresh(store, case).survey_score is None
+    assert re.search(r'name="survey-score" type="radio" value="6" checked|checked[^>]*value="6"', html)
+    assert '>Send my answer</button>' in html
+    other_tab = page_of(client, case)  # the same page, open twice
+    done = post(client, case, "survey", html, score="6", comment="Clear")
+    after = client.get(done.location).text
+    assert "Thank you for your answer." in after and "You can change it" not in after
+    answered = fresh(store, case)
+    assert 'id="send-survey"' not in after and (answered.survey_score, answered.survey_comment) == (6, "Clear")
+    again = post(client, case, "survey", other_tab, score="2")
+    told = client.get(again.location).text
+    assert "You have already answered the survey on this case (6)" in told
+    assert fresh(store, case).survey_score == 6 and [e.type for e in events(store, case)].count("rate") == 1
+
+
+def test_a_severity_changed_by_support_shows_on_the_page_with_its_reason(client, store):
+    case = file(store, lang="de", severity="moderate")
+    agent_does(store, case, "change_severity", "Alle Nutzer sind betroffen.", data={"severity": "critical"})
+    html = page_of(client, case)
+    assert 'id="case-severity">Kritisches Problem<' in html
+    assert "Schweregrad geändert" in html and "Mittelschweres Problem → Kritisches Problem" in html
+    assert "Alle Nutzer sind betroffen." in html
+
+
+def test_a_closed_escalation_shows_its_outcome_on_the_page(client, store):
+    case = file(store, lang="en")
+    manager = Actor.staff(staff(store, role="manager", name="Maria Manager"))
+    act(store, case, "request_escalation", Actor.customer(case.email), body="Quarter close",
+        data={"reasons": ["time_frame"]})
+    act(store, case, "acknowledge_escalation", manager, body="Escalation manager: Maria Manager")
+    act(store, case, "close_escalation", manager, body="The hotfix is installed; the plan is complete.")
+    html = page_of(client, case)
+    assert 'id="case-escalation">Escalation closed<' in html and "Time frame exceeded" in html
+    assert "The hotfix is installed; the plan is complete." in html
+
+
 # --- the case form's owner ---
 
 def test_the_owner_gets_the_mails_and_a_bad_owner_address_is_refused(app, client):

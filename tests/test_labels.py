@@ -16,8 +16,11 @@ GROUPS = {
     "status": {"new", "open", "pending_customer", "solved", "closed"},
     "request_type": {"incident", "question", "feature_request", "other"},
     "escalation": {"requested", "acknowledged", "closed"},
+    "escalation_reason": {"impact", "time_frame", "complexity"},
     "action": {"reply", "add_information", "nudge", "request_escalation", "accept_solution", "reject_solution",
-               "close_case", "my_cases", "contact_support", "send_case"},
+               "close_case", "my_cases", "contact_support", "send_case", "send_survey"},
+    "field": {"case_owner", "case_owner_email"},
+    "filter": {"all_cases", "not_closed"},
     "survey": {"question", "lowest", "highest"},
     "keyword": {"escalation_request"},
 }
@@ -77,12 +80,16 @@ POLICY_IN_ARTICLES = {
                                "label.status.pending_customer", "label.action.accept_solution",
                                "label.action.reject_solution"],
     "support/tracking": ["policy.nudge_after_working_days", "policy.nudge_every_hours", "label.action.nudge",
-                         "label.action.close_case", "label.action.my_cases"],
+                         "label.action.close_case", "label.action.my_cases", "label.filter.all_cases",
+                         "label.filter.not_closed"],
     "support/escalation": ["policy.escalation_review_hours.critical",
                            "policy.escalation_review_hours.other_business_hours",
-                           "label.keyword.escalation_request", "label.action.request_escalation"],
+                           "label.keyword.escalation_request", "label.action.request_escalation",
+                           "label.escalation_reason.impact", "label.escalation_reason.time_frame",
+                           "label.escalation_reason.complexity"],
+    "support/raise-a-case": ["label.field.case_owner", "label.field.case_owner_email", "label.action.send_case"],
     "support/satisfaction": ["policy.survey_scale", "label.survey.question", "label.survey.lowest",
-                             "label.survey.highest"],
+                             "label.survey.highest", "label.action.send_survey", "label.status.closed"],
 }
 
 

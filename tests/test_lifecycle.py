@@ -106,8 +106,8 @@ def prepare(db, case, state, transition, now):
         case.escalation = "acknowledged"
     if state == PENDING:
         case.pending_since = now - timedelta(days=1)
-    if state == SOLVED:
-        case.solved_at = now - timedelta(hours=1)
+    if state == SOLVED or (state == CLOSED and transition.action == "rate"):
+        case.solved_at = now - timedelta(hours=1)  # a closed case takes the survey only if it was solved
     db.commit()
 
 
@@ -185,6 +185,93 @@ def test_a_score_outside_the_scale_is_refused(store):
         with pytest.raises(LifecycleError) as refused:
             lifecycle.act(store, case.id, "rate", ACTORS["customer"], data={"score": score})
         assert refused.value.code == "bad_score"
+
+
+# --- the survey (support/satisfaction) ---
+
+def solved(db, case) -> Actor:
+    agent = Actor.staff(staff(db))
+    lifecycle.act(db, case.id, "propose_solution", agent, body="Videz le cache.")
+    return agent
+
+
+def test_accepting_before_the_survey_queues_it_and_the_closed_case_takes_one_answer(store):
+    case = file(store)
+    solved(store, case)
+    accepted = lifecycle.act(store, case.id, "accept_solution", ACTORS["customer"])
+    store.refresh(case)
+    assert case.status == CLOSED and case.survey_sent_at == accepted.at and accepted.data["survey_sent"]
+    assert [mail.kind for mail in mails(store)][-2:] == ["closed", "survey"]
+    [survey] = mails(store, "survey")
+    assert survey.lang == "fr" and survey.recipient == "camille@example.com"
+    assert f"/cases/{case.token}?score=7#survey" in survey.text
+    # The question, the scale and the button in the words of the case page and support/satisfaction.
+    assert survey.subject == f"[{case.reference}] {label('survey', 'question', 'fr')}"
+    assert label("survey", "question", "fr") in survey.text and "« Envoyer ma réponse »" in survey.text
+    assert "de 1 (très difficile) à 7 (très facile)" in survey.text
+    assert lifecycle.allowed_actions(case, ACTORS["customer"])["rate"]
+    lifecycle.act(store, case.id, "rate", ACTORS["customer"], data={"score": 5, "comment": "Bien"})
+    store.refresh(case)
+    assert (case.status, case.survey_score, case.survey_comment) == (CLOSED, 5, "Bien")
+    assert not lifecycle.allowed_actions(case, ACTORS["customer"])["rate"]
+    with pytest.raises(IllegalTransition) as refused:
+        lifecycle.act(store, case.id, "rate", ACTORS["customer"], data={"score": 2})
+    assert (refused.value.status, refused.value.code) == (409, "survey_answered")
+    assert "already answered" in refused.value.message and "(5)" in refused.value.message
+    store.refresh(case)
+    assert case.survey_score == 5 and events(store, case).count("rate") == 1
+
+
+def test_a_survey_sent_by_the_sweep_is_not_sent_again_when_the_solution_is_accepted(store):
+    case = file(store)
+    solved(store, case)
+    lifecycle.act(store, case.id, "send_survey", Actor.system())
+    accepted = lifecycle.act(store, case.id, "accept_solution", ACTORS["customer"])
+    assert len(mails(store, "survey")) == 1 and "survey_sent" not in accepted.data
+
+
+def test_the_answer_changes_while_solved_and_not_after_closure(store):
+    case = file(store)
+    solved(store, case)
+    lifecycle.act(store, case.id, "rate", ACTORS["customer"], data={"score": 3})
+    lifecycle.act(store, case.id, "rate", ACTORS["customer"], data={"score": 6})
+    lifecycle.act(store, case.id, "accept_solution", ACTORS["customer"])
+    store.refresh(case)
+    assert case.survey_score == 6 and mails(store, "survey") == []  # answered already: no survey e-mail
+    with pytest.raises(IllegalTransition, match="already answered"):
+        lifecycle.act(store, case.id, "rate", ACTORS["customer"], data={"score": 7})
+
+
+def test_a_case_closed_without_a_solution_has_no_survey(store):
+    case = file(store)
+    lifecycle.act(store, case.id, "close", ACTORS["customer"])
+    store.refresh(case)
+    assert mails(store, "survey") == [] and not lifecycle.allowed_actions(case, ACTORS["customer"])["rate"]
+    with pytest.raises(IllegalTransition, match="closed without a solution"):
+        lifecycle.act(store, case.id, "rate", ACTORS["customer"], data={"score": 4})
+
+
+# --- escalations (support/escalation) ---
+
+def test_closing_an_escalation_tells_the_customer_and_the_owner_in_the_case_language(store):
+    case = file(store, owner_name="Léa Dubois", owner_email="lea@example.com")
+    manager = Actor.staff(staff(store, role="manager", name="Maria Manager"))
+    lifecycle.act(store, case.id, "request_escalation", ACTORS["customer"], body="Clôture trimestrielle",
+                  data={"reasons": ["impact"]})
+    lifecycle.act(store, case.id, "acknowledge_escalation", manager, body="Responsable : Maria Manager")
+    closing = lifecycle.act(store, case.id, "close_escalation", manager,
+                            body="Le correctif est livré et le plan d'action est terminé.")
+    store.refresh(case)
+    assert case.escalation == "closed" and closing.public
+    closed = mails(store, "escalation_closed")
+    assert sorted(mail.recipient for mail in closed) == ["camille@example.com", "lea@example.com"]
+    for mail in closed:
+        assert mail.lang == "fr"
+        assert mail.subject == f"[{case.reference}] L'escalade de votre cas est terminée : Publication impossible"
+        assert f"a mis fin à l'escalade de votre cas {case.reference}" in mail.text
+        assert "Le correctif est livré et le plan d'action est terminé." in mail.text
+        assert "plan d&#39;action est terminé." in mail.html
+        assert f"/cases/{case.token}" in mail.text and f"/cases/{case.token}" in mail.html
 
 
 # --- the conversation, as the articles tell it ---

@@ -58,6 +58,25 @@ def test_the_acknowledgement_arrives_in_french_with_both_parts_and_its_links(smt
     assert outbox(store)[0].sent_at is not None
 
 
+def test_the_closed_escalation_arrives_in_the_case_language_with_its_outcome_and_link(smtp_app, store, smtp_server):
+    case = file(store, now=MONDAY, lang="it", subject="Report non pubblicato")
+    manager = Actor.staff(staff(store, role="manager", name="Maria Rossi"))
+    lifecycle.act(store, case.id, "request_escalation", Actor.customer(case.email), body="Chiusura trimestrale",
+                  now=MONDAY)
+    lifecycle.act(store, case.id, "acknowledge_escalation", manager, body="Responsabile: Maria Rossi", now=MONDAY)
+    lifecycle.act(store, case.id, "close_escalation", manager, body="La correzione è installata.", now=MONDAY)
+    deliver_due(smtp_app, now=MONDAY)
+    [closed] = [r.message for r in smtp_server.received if "escalation" in r.message["Subject"]
+                and "chiusa" in r.message["Subject"]]
+    assert closed["Subject"] == f"[{case.reference}] L'escalation del Suo caso è chiusa: Report non pubblicato"
+    assert closed["Reply-To"] == f"support+{case.reply_token}@lumera.example"
+    text = closed.get_body(("plain",)).get_content()
+    html = closed.get_body(("html",)).get_content()
+    link = f"https://support.lumera.example/cases/{case.token}"
+    assert f"ha chiuso l'escalation del Suo caso {case.reference}:" in text and "La correzione è installata." in text
+    assert link in text and f'href="{link}"' in html and '<html lang="it">' in html
+
+
 def test_nothing_is_lost_when_the_mail_server_is_down_then_up(smtp_app, store, smtp_server):
     file(store, now=MONDAY)
     smtp_server.stop()

@@ -49,7 +49,7 @@ def test_the_template_holds_every_message_of_the_code(tmp_path):
 
 
 @pytest.mark.parametrize(("lang", "words"), [
-    ("de", "Fall eröffnen"), ("fr", "Ouvrir un cas"), ("it", "Apri un caso"), ("es", "Abrir un caso"),
+    ("de", "Fall eröffnen"), ("fr", "Ouvrir un cas"), ("it", "Aprire un caso"), ("es", "Abrir un caso"),
     ("en", "Open a case"),
 ])
 def test_the_case_form_speaks_each_language(client, lang, words):

@@ -29,13 +29,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from deflect import lifecycle, staging
 from deflect.cases import NewFiles
-from deflect.conversation import ESCALATION_REASONS
 from deflect.errors import DeflectError
 from deflect.forms import choices, strip
 from deflect.lifecycle import Actor, LifecycleError
 from deflect.staging import Staging
 from deflect.store import Case, CaseEvent
-from deflect.vocabulary import label
+from deflect.vocabulary import ESCALATION_REASONS, label
 
 #: The longest message a customer may write on the page (the case form's description takes as much).
 MESSAGE_CHARS = 10_000

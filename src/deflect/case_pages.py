@@ -160,15 +160,16 @@ def case_view(case: Case, lang: str):
         escalation_words=vocabulary.label("keyword", "escalation_request", lang))
 
 
-#: What the page says once an action is taken.
+#: What the page says once an action is taken (on the case as the action left it).
 DONE = {
-    "reply": lambda: _("Your message is added to the case, and the analyst is notified."),
-    "nudge": lambda: _("Done: the analyst knows that you are waiting for news."),
-    "escalation": lambda: _("Your escalation request is sent: a support manager will review it."),
-    "accept": lambda: _("Thank you: the solution is accepted and your case is closed."),
-    "reject": lambda: _("Your case is open again, with the same analyst."),
-    "close": lambda: _("Your case is closed."),
-    "survey": lambda: _("Thank you for your answer. You can change it until the case is closed."),
+    "reply": lambda case: _("Your message is added to the case, and the analyst is notified."),
+    "nudge": lambda case: _("Done: the analyst knows that you are waiting for news."),
+    "escalation": lambda case: _("Your escalation request is sent: a support manager will review it."),
+    "accept": lambda case: _("Thank you: the solution is accepted and your case is closed."),
+    "reject": lambda case: _("Your case is open again, with the same analyst."),
+    "close": lambda case: _("Your case is closed."),
+    "survey": lambda case: (_("Thank you for your answer.") if case.status == CLOSED else
+                            _("Thank you for your answer. You can change it until the case is closed.")),
 }
 
 
@@ -206,7 +207,7 @@ def case_action(case: Case, lang: str, name: str):
             return redirect(page_url(case, lang, name, draft=kept.key), code=303)
         return redirect(page_url(case, lang), code=303)
     kept.discard()
-    flash(DONE[name](), "success")
+    flash(DONE[name](case), "success")
     return redirect(page_url(case, lang, f"event-{events[-1].id}"), code=303)
 
 

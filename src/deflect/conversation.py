@@ -18,14 +18,8 @@ from markupsafe import Markup
 from deflect.helpcenter import current_help_center
 from deflect.lifecycle import CLOSED, NEW, OPEN, PENDING, SOLVED, nudge_available_at, policy
 from deflect.store import Attachment, Case, CaseEvent
-from deflect.vocabulary import label
+from deflect.vocabulary import ESCALATION_REASONS, label
 
-#: The reasons for an escalation that the support/escalation article lists, in its order.
-ESCALATION_REASONS: dict[str, object] = {
-    "impact": _l("Significant business impact"),
-    "time_frame": _l("Time frame exceeded"),
-    "complexity": _l("Complexity"),
-}
 #: What the conversation calls each public event; a ``(group, key)`` pair is a shared label.
 HEADINGS: dict[str, object] = {
     "created": _l("Case filed"),

@@ -129,8 +129,10 @@ class CaseForm(DescribeForm):
         Optional(), Regexp(PHONE, message=_l("Please use digits, spaces and + ( ) - only (6 to 30)."))])
     company = StringField(_l("Company"), filters=[strip], validators=[
         required(_l("Please tell us your company.")), at_most(200)])
-    owner_name = StringField(_l("Case owner (optional)"), filters=[strip], validators=[at_most(200)])
-    owner_email = StringField(_l("Case owner's e-mail (optional)"), filters=[strip], validators=[at_most(254)])
+    # The owner's two fields are labels: support/raise-a-case names them as the form shows them.
+    owner_name = StringField(vocabulary.Label("field", "case_owner"), filters=[strip], validators=[at_most(200)])
+    owner_email = StringField(vocabulary.Label("field", "case_owner_email"), filters=[strip],
+                              validators=[at_most(254)])
     request_type = RadioField(_l("Request type"), choices=choices(vocabulary.REQUEST_TYPES.items()),
                               validators=[required(_l("Please choose the type of request."))],
                               validate_choice=False)

@@ -119,8 +119,8 @@ TRANSITIONS: tuple[Transition, ...] = (
        public=False, guard="escalation_possible"),
     _t("acknowledge_escalation", "manager", {NEW, OPEN, PENDING, SOLVED}, mails=("escalation_acknowledged",),
        needs_body=True, guard="escalation_requested"),
-    _t("close_escalation", "manager", {NEW, OPEN, PENDING, SOLVED, CLOSED}, needs_body=True,
-       guard="escalation_acknowledged"),
+    _t("close_escalation", "manager", {NEW, OPEN, PENDING, SOLVED, CLOSED}, mails=("escalation_closed",),
+       needs_body=True, guard="escalation_acknowledged"),
     # The customer's side.
     _t("customer_reply", "customer", {NEW, OPEN, PENDING, SOLVED}, {PENDING: OPEN, SOLVED: OPEN},
        notify=("customer_replied",), needs_body=True),
@@ -130,7 +130,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("nudge", "customer", {NEW, OPEN}, notify=("nudged",), guard="nudge_allowed"),
     _t("request_escalation", "customer", {NEW, OPEN, PENDING, SOLVED}, notify=("escalation_requested",),
        needs_body=True, guard="escalation_possible"),
-    _t("rate", "customer", {SOLVED}, guard="score_in_scale"),
+    # The survey: changeable while the case is solved; once after closure if it was solved and not yet answered.
+    _t("rate", "customer", {SOLVED, CLOSED}, guard="survey_open"),
     # Timed rules (deflect sweep).
     _t("remind", "system", {PENDING}, mails=("reminder",)),
     _t("auto_solve", "system", {PENDING}, {PENDING: SOLVED}, mails=("solved_by_rule",)),
@@ -164,6 +165,16 @@ class NotAllowed(LifecycleError):
                          status=403, code="not_allowed")
 
 
+class SurveyAnswered(IllegalTransition):
+    """The survey of a closed case was already answered: an answer is changeable only until the case closes."""
+
+    def __init__(self, score: int):
+        super().__init__("rate", CLOSED, str(_l(
+            "You have already answered the survey on this case (%(score)s). The case is closed, so the answer "
+            "can no longer be changed. Thank you!", score=score)))
+        self.code = "survey_answered"
+
+
 class CaseChanged(LifecycleError):
     """The case changed since the actor looked at it (another actor was faster)."""
 
@@ -185,6 +196,10 @@ class Change:
     data: dict[str, Any]
     before: str
     event: CaseEvent | None = None
+    #: E-mails an effect adds to the transition's own (the survey when a case closes before it was sent).
+    mails: list[str] = field(default_factory=list)
+    #: True when :func:`allowed_actions` asks whether the action is possible (no score yet to check).
+    probe: bool = False
 
 
 def now_utc() -> datetime:
@@ -223,7 +238,15 @@ def _guard(change: Change) -> None:
     elif guard == "escalation_acknowledged" and case.escalation != "acknowledged":
         raise IllegalTransition(change.transition.action, case.status, str(_l(
             "There is no acknowledged escalation to close.")))
-    elif guard == "score_in_scale":
+    elif guard == "survey_open":
+        if case.status == CLOSED and case.solved_at is None:
+            # Closed without ever being solved (the customer closed it): there was no solution to rate.
+            raise IllegalTransition(change.transition.action, case.status, str(_l(
+                "The survey is for solved cases: this case was closed without a solution.")))
+        if case.status == CLOSED and case.survey_score is not None:
+            raise SurveyAnswered(case.survey_score)
+        if change.probe:
+            return
         score = change.data.get("score")
         if not isinstance(score, int) or not 1 <= score <= policy().survey_scale:
             raise LifecycleError(str(_l("Please choose a score from 1 to %(n)d.", n=policy().survey_scale)),
@@ -258,6 +281,12 @@ def _effects(change: Change) -> None:
         case.solved_at = None
     if case.status == CLOSED and change.before != CLOSED:
         case.closed_at = now
+        if change.before == SOLVED and case.survey_sent_at is None and case.survey_score is None:
+            # Accepted (or closed) before the sweep sent the survey: the question still reaches the
+            # customer, who may answer it once on the closed case.
+            change.mails.append("survey")
+            case.survey_sent_at = now
+            change.data["survey_sent"] = True
     if action in {"customer_reply", "reject_solution"}:
         case.last_customer_update_at = now
     if action == "nudge":
@@ -285,7 +314,7 @@ def _queue_mails(change: Change) -> None:
     from deflect.mail import outbox
 
     case = change.case
-    for kind in change.transition.mails:
+    for kind in (*change.transition.mails, *change.mails):
         outbox.queue_case_mail(kind, case, event=change.event, now=change.now)
     for kind in change.transition.notify:
         outbox.notify_staff(kind, case, event=change.event, now=change.now)
@@ -432,9 +461,9 @@ def allowed_actions(case: Case, actor: Actor, now: datetime | None = None) -> di
         if not actor.may(transition.who) or transition.who == "system":
             continue
         ok = case.status in transition.states
-        if ok and transition.guard and transition.guard != "score_in_scale":
+        if ok and transition.guard:
             try:
-                _guard(Change(case, transition, actor, now, None, {}, case.status))
+                _guard(Change(case, transition, actor, now, None, {}, case.status, probe=True))
             except LifecycleError:
                 ok = False
         allowed[transition.action] = ok

@@ -82,6 +82,10 @@ class Label:
 
 REQUEST_TYPES: dict[str, Label] = {key: Label("request_type", key) for key in REQUEST_TYPE_KEYS}
 SEVERITIES: dict[str, Label] = {key: Label("severity", key) for key in SEVERITY_KEYS}
+#: The reasons for an escalation, in the order support/escalation lists them: labels, so that the
+#: article and the case page's form name them with the same words.
+ESCALATION_REASONS: dict[str, Label] = {key: Label("escalation_reason", key)
+                                        for key in ("impact", "time_frame", "complexity")}
 
 
 #: The product choice for customers who do not know or whose area is not a product.

@@ -33,7 +33,7 @@ from deflect.helpcenter import current_help_center
 from deflect.links import public_url
 from deflect.mail.outbound import DeliveryFailed, compose, transport_from_settings
 from deflect.store import Case, CaseEvent, OutgoingMail, Staff, db, session_factory
-from deflect.vocabulary import label
+from deflect.vocabulary import Label, label
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +89,17 @@ CUSTOMER_MAILS: dict[str, MailWords] = {
     "escalation_acknowledged": MailWords(
         _l("Your escalation request is acknowledged: %(subject)s"),
         _l("A support manager has reviewed your escalation request on case %(reference)s:")),
+    "escalation_closed": MailWords(
+        _l("The escalation of your case is closed: %(subject)s"),
+        _l("A support manager has closed the escalation of your case %(reference)s:")),
+    # The question, its scale's words and the button are labels: the case page and support/satisfaction
+    # say the same. A score's link only opens the page with that score chosen (a mail scanner that follows
+    # every link must not answer): the customer confirms there.
     "survey": MailWords(
-        _l("How easy did we make it to handle your issue?"),
-        _l("Your case %(reference)s is solved. One question, one click: how easy did we make it to handle your "
-           "issue? (1 = very difficult, %(scale)s = very easy)")),
+        Label("survey", "question"),
+        _l("Your case %(reference)s is solved. One question: %(question)s Choose a score below, from 1 "
+           "(%(lowest)s) to %(scale)s (%(highest)s): it opens your case page with that score chosen, and you "
+           "confirm it there with “%(send)s”, with a comment if you wish.")),
 }
 #: E-mails to the support team, in the staff member's language.
 STAFF_MAILS: dict[str, MailWords] = {
@@ -145,6 +152,8 @@ def case_context(case: Case, event: CaseEvent | None) -> dict[str, Any]:
                   sender()[0] or "Support"),
         "link": public_url("cases.case_view", token=case.token),
         "close_days": rules.close_after_days, "scale": rules.survey_scale,
+        "question": label("survey", "question", case.lang), "lowest": label("survey", "lowest", case.lang),
+        "highest": label("survey", "highest", case.lang), "send": label("action", "send_survey", case.lang),
         "scores": [(score, public_url("cases.case_view", token=case.token, score=score) + "#survey")
                    for score in range(1, rules.survey_scale + 1)],
         "team": sender()[0], "site_name": current_help_center().site_name.get(case.lang, ""),

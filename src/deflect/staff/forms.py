@@ -189,4 +189,7 @@ class AcknowledgeForm(CaseActionForm):
 
 
 class CloseEscalationForm(CaseActionForm):
-    body = message_field(_l("Why the escalation is closed"), _l("Please say why the escalation is closed."))
+    """Closing an escalation: its outcome goes to the customer by e-mail and on the case page."""
+
+    body = message_field(_l("Outcome and reason (the customer sees it)"),
+                         _l("Please say why the escalation is closed."))

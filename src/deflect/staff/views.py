@@ -59,7 +59,7 @@ DONE = {
     "change_severity": _l("Severity changed."),
     "escalate": _l("Escalation requested: the managers are told."),
     "acknowledge_escalation": _l("Escalation acknowledged: the customer is told."),
-    "close_escalation": _l("Escalation closed."),
+    "close_escalation": _l("Escalation closed: the customer is told."),
 }
 
 
