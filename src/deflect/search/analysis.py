@@ -60,6 +60,24 @@ QUESTION_WORDS = {
 }
 #: (Greetings and thanks are part of many messages and name no topic.)
 
+#: English contractions ("isn't", "won't", "we'll") and the same typed without their
+#: apostrophe ("dont", "isnt", "im"): a negation or a pronoun, no topic, like "not" and "i".
+#: ("can't" and "cant" are read as "cannot", a word the articles use: :data:`SPELLINGS`.)
+QUESTION_WORDS["en"] |= {
+    "isn", "aren", "wasn", "weren", "hasn", "haven", "hadn", "doesn", "didn", "won", "wouldn",
+    "shouldn", "couldn", "mustn", "ll", "ve", "re",
+    "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "hasnt", "havent", "hadnt",
+    "wont", "wouldnt", "shouldnt", "couldnt", "im", "ive", "youre", "thats", "whats", "theres"}
+
+#: Spellings read as another before the text is cut into words.
+SPELLINGS = {"en": [(re.compile(r"\bcan['’]?t\b"), "cannot")]}
+
+#: Languages that elide a short word before a vowel with an apostrophe ("dell'app", "cos'è",
+#: "l'ho", "qu'est-ce", "c'est"): the elided part is an article, a preposition, a pronoun or
+#: "cosa"/"dove"/"come", never the topic; it is dropped (not "aujourd'hui").
+ELIDED = re.compile(r"\b\w+['’](?=\w)(?!hui\b)")
+ELIDING_LANGUAGES = {"fr", "it"}
+
 #: Stop words of Whoosh's lists that name a support topic: searched after all.
 TOPIC_WORDS = {
     "en": {"down"},  # "the portal is down"
@@ -140,14 +158,33 @@ def is_content_word(word: str, stops: frozenset[str] | set[str]) -> bool:
     return len(word) >= MIN_WORD and word not in stops and not word.isdigit()
 
 
+def normalise(text: str, lang: str) -> str:
+    """Return ``text`` lower-cased, its elisions dropped and its contractions spelt out (:data:`SPELLINGS`).
+
+    >>> normalise("Cos'è l'escalation?", "it"), normalise("Qu'est-ce qu'une escalade ?", "fr")
+    ('è escalation?', 'est-ce une escalade ?')
+    >>> normalise("I can't log in", "en")
+    'i cannot log in'
+    """
+    text = text.lower()
+    if lang in ELIDING_LANGUAGES:
+        text = ELIDED.sub("", text)
+    for pattern, spelling in SPELLINGS.get(lang, ()):
+        text = pattern.sub(spelling, text)
+    return text
+
+
 def words(text: str, lang: str) -> list[str]:
-    """Return the content words of ``text``: lower-cased, no stop words, in order.
+    """Return the content words of ``text``: lower-cased, no stop words, no elisions, in order.
 
     >>> words("How do I reset the office coffee machine?", "en")
     ['reset', 'office', 'coffee', 'machine']
+    >>> words("cos'è un indirizzo IP", "it"), words("it doesnt load, I can't log in", "en")
+    (['indirizzo', 'ip'], ['load', 'cannot', 'log'])
     """
     stops = stop_words(lang)
-    return [match.group() for match in WORD.finditer(text.lower()) if is_content_word(match.group(), stops)]
+    return [match.group() for match in WORD.finditer(normalise(text, lang))
+            if is_content_word(match.group(), stops)]
 
 
 class ContentWordFilter(Filter):
