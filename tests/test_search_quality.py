@@ -88,6 +88,20 @@ def test_a_question_about_something_else_stays_silent(app, lang, query):
     assert ids(app, query, lang) == []
 
 
+@pytest.mark.parametrize("lang, query, article", [
+    # when or where: no topic of its own, but the rest of the question still finds its article
+    ("it", "risultati di ieri sera", None),
+    ("it", "che tempo fa sabato sera", None),
+    ("es", "resultados del partido de ayer por la noche", None),
+    ("en", "can I call the hotline on sunday", "support/contact"),
+    ("fr", "les délais comptent-ils le week-end", "support/sla"),
+    ("it", "l'assistenza telefonica risponde il sabato?", "support/contact"),
+])
+def test_circumstance_words_do_not_make_a_question_ours(app, lang, query, article):
+    found = ids(app, query, lang)
+    assert (article in found[:3]) if article else found == []
+
+
 def test_everyday_words_weigh_less_than_rare_ones():
     assert informativeness("escalation", "en") == 1.0
     assert informativeness("new", "en") < 0.5 < informativeness("ticket", "en") < 1.0

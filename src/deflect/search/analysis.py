@@ -78,6 +78,28 @@ SPELLINGS = {"en": [(re.compile(r"\bcan['’]?t\b"), "cannot")]}
 ELIDED = re.compile(r"\b\w+['’](?=\w)(?!hui\b)")
 ELIDING_LANGUAGES = {"fr", "it"}
 
+#: Everyday words that say when or where something happened, or how it came out: customers
+#: put them around any question ("since yesterday evening", "this week-end"), and the articles
+#: use them in passing ("a critical case opened on Saturday evening", "your e-mail address").
+#: They rank articles like any word, but they do not make a question one of the help
+#: center's, nor an article its answer (:func:`is_circumstance`).
+CIRCUMSTANCE_WORDS = {
+    "en": {"today", "tonight", "tomorrow", "yesterday", "morning", "afternoon", "evening", "night",
+           "weekend", "weekends", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+           "sunday", "address", "result", "results"},
+    "de": {"heute", "morgen", "gestern", "vormittag", "nachmittag", "abend", "abends", "nacht",
+           "nachts", "wochenende", "montag", "dienstag", "mittwoch", "donnerstag", "freitag",
+           "samstag", "sonntag", "adresse", "ergebnis", "ergebnisse"},
+    "fr": {"aujourd", "hui", "demain", "hier", "matin", "soir", "soirée", "nuit", "week", "end",
+           "weekend", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+           "adresse", "résultat", "résultats"},
+    "it": {"oggi", "domani", "ieri", "mattina", "mattino", "pomeriggio", "sera", "serata", "stasera",
+           "notte", "stanotte", "weekend", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì",
+           "sabato", "domenica", "indirizzo", "risultato", "risultati"},
+    "es": {"hoy", "mañana", "ayer", "noche", "anoche", "finde", "lunes", "martes", "miércoles",
+           "jueves", "viernes", "sábado", "domingo", "resultado", "resultados"},
+}
+
 #: Stop words of Whoosh's lists that name a support topic: searched after all.
 TOPIC_WORDS = {
     "en": {"down"},  # "the portal is down"
@@ -148,6 +170,20 @@ def informativeness(word: str, lang: str) -> float:
     """
     share = (COMMON_ZIPF - zipf(word, lang)) / (COMMON_ZIPF - RARE_ZIPF)
     return max(MIN_INFORMATIVENESS, min(1.0, share))
+
+
+@lru_cache(maxsize=None)
+def _circumstances(lang: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in CIRCUMSTANCE_WORDS.get(lang, ()))
+
+
+def is_circumstance(word: str, lang: str) -> bool:
+    """Tell whether a lower-cased word says when or where, not what (:data:`CIRCUMSTANCE_WORDS`).
+
+    >>> is_circumstance("yesterday", "en"), is_circumstance("Sabato", "it"), is_circumstance("escalation", "en")
+    (True, True, False)
+    """
+    return fold(word) in _circumstances(lang)
 
 
 def is_content_word(word: str, stops: frozenset[str] | set[str]) -> bool:
