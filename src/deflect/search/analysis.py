@@ -86,19 +86,25 @@ ELIDING_LANGUAGES = {"fr", "it"}
 CIRCUMSTANCE_WORDS = {
     "en": {"today", "tonight", "tomorrow", "yesterday", "morning", "afternoon", "evening", "night",
            "weekend", "weekends", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-           "sunday", "address", "result", "results"},
-    "de": {"heute", "morgen", "gestern", "vormittag", "nachmittag", "abend", "abends", "nacht",
+           "sunday", "week", "weeks", "month", "months", "year", "years", "holiday", "holidays",
+           "vacation", "asap", "immediately", "address", "result", "results"},
+    "de": {"heute", "morgen", "gestern", "früh", "vormittag", "nachmittag", "abend", "abends", "nacht",
            "nachts", "wochenende", "montag", "dienstag", "mittwoch", "donnerstag", "freitag",
-           "samstag", "sonntag", "adresse", "ergebnis", "ergebnisse"},
+           "samstag", "sonntag", "woche", "wochen", "monat", "monate", "monaten", "jahr", "jahre",
+           "jahren", "urlaub", "ferien", "sofort", "adresse", "ergebnis", "ergebnisse"},
     "fr": {"aujourd", "hui", "demain", "hier", "matin", "soir", "soirée", "nuit", "week", "end",
            "weekend", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-           "adresse", "résultat", "résultats"},
-    "it": {"oggi", "domani", "ieri", "mattina", "mattino", "pomeriggio", "sera", "serata", "stasera",
-           "notte", "stanotte", "weekend", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì",
-           "sabato", "domenica", "indirizzo", "risultato", "risultati"},
+           "semaine", "semaines", "mois", "an", "ans", "année", "années", "vacances", "congé", "congés",
+           "immédiatement", "adresse", "résultat", "résultats"},
+    "it": {"oggi", "domani", "ieri", "mattina", "mattino", "stamattina", "pomeriggio", "sera", "serata",
+           "stasera", "notte", "stanotte", "weekend", "lunedì", "martedì", "mercoledì", "giovedì",
+           "venerdì", "sabato", "domenica", "settimana", "settimane", "mese", "mesi", "anno", "anni",
+           "ferie", "vacanza", "vacanze", "subito", "adesso", "indirizzo", "risultato", "risultati"},
     "es": {"hoy", "mañana", "ayer", "noche", "anoche", "finde", "lunes", "martes", "miércoles",
-           "jueves", "viernes", "sábado", "domingo", "resultado", "resultados"},
+           "jueves", "viernes", "sábado", "domingo", "semana", "semanas", "mes", "meses", "año", "años",
+           "vacaciones", "ahora", "ahorita", "inmediatamente", "resultado", "resultados"},
 }
+
 
 #: Stop words of Whoosh's lists that name a support topic: searched after all.
 TOPIC_WORDS = {
