@@ -8,6 +8,7 @@ import pytest
 
 from deflect.search import check_synonyms, suggest
 from deflect.search.analysis import informativeness
+from deflect.search.lexicon import Lexicon
 from deflect.search.synonyms import SYNONYMS_FILE, expand, parse_rules
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -68,6 +69,7 @@ def test_rules_match_phrases_and_inflections_in_order():
     # a verb where the article has a noun; an inflection of the article's word (lexicon)
     ("de", "wie eskaliere ich einen Fall", "support/escalation"),
     ("es", "cómo escalo una incidencia", "support/escalation"),
+    ("es", "dónde abro un ticket", "support/raise-a-case"),  # a first person the dictionary lacks
     # a symptom instead of a category
     ("en", "the portal is down for everyone, who do I call", "support/contact"),
     ("es", "no funciona nada, qué prioridad pongo", "support/severity"),
@@ -100,6 +102,19 @@ def test_a_question_about_something_else_stays_silent(app, lang, query):
 def test_circumstance_words_do_not_make_a_question_ours(app, lang, query, article):
     found = ids(app, query, lang)
     assert (article in found[:3]) if article else found == []
+
+
+@pytest.mark.parametrize("lang, word, expected", [
+    ("es", "abro", ["abrir"]),        # the dictionary does not know it
+    ("es", "cierro", ["cerrar"]),     # read as a noun; its stem changes where stressed
+    ("es", "adjunto", ["adjuntar"]),
+    ("it", "carico", ["caricare"]),
+    ("es", "modo", []),               # a noun: no verb of the articles ends like it
+    ("en", "go", []),
+])
+def test_a_first_person_finds_the_articles_verb(lang, word, expected):
+    articles = Lexicon(lang, {"abrir": 3, "cerrar": 2, "adjuntar": 1, "caricare": 1, "caso": 5})
+    assert articles.inflected(word) == expected
 
 
 def test_everyday_words_weigh_less_than_rare_ones():
