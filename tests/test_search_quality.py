@@ -74,6 +74,11 @@ def test_rules_match_phrases_and_inflections_in_order():
     ("en", "my case was downgraded", "support/severity"),
     ("fr", "ma demande a été rétrogradée", "support/severity"),
     ("es", "rebajaron mi caso a prioridad media", "support/severity"),
+    # what to write in a case so that it is solved quickly: how to describe a problem
+    ("en", "what details should I include in my ticket so it gets solved quickly", "support/raise-a-case"),
+    ("de", "was soll ich angeben, damit mein Fall schnell bearbeitet wird", "support/raise-a-case"),
+    ("fr", "que faut-il mettre dans ma demande pour qu'elle soit traitée rapidement", "support/raise-a-case"),
+    ("es", "qué pongo en el ticket para que lo resuelvan rápido", "support/raise-a-case"),
     # a symptom instead of a category
     ("en", "the portal is down for everyone, who do I call", "support/contact"),
     ("es", "no funciona nada, qué prioridad pongo", "support/severity"),
