@@ -79,6 +79,9 @@ def test_rules_match_phrases_and_inflections_in_order():
     ("de", "was soll ich angeben, damit mein Fall schnell bearbeitet wird", "support/raise-a-case"),
     ("fr", "que faut-il mettre dans ma demande pour qu'elle soit traitée rapidement", "support/raise-a-case"),
     ("es", "qué pongo en el ticket para que lo resuelvan rápido", "support/raise-a-case"),
+    # asking what something means: the thing asked about is the topic
+    ("en", "p1 definition", "support/severity"),
+    ("de", "Definition kritisch", "support/severity"),
     # a symptom instead of a category
     ("en", "the mobile app freezes", "support/incidents"),
     ("en", "dashboard not loading", "support/incidents"),

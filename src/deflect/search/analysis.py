@@ -60,6 +60,21 @@ QUESTION_WORDS = {
 }
 #: (Greetings and thanks are part of many messages and name no topic.)
 
+#: Asking what something means names no topic either: the thing asked about does
+#: ("p1 definition", "was bedeutet wartet auf Kunde", "que signifie en attente").
+for _lang, _words in {
+        "en": {"mean", "means", "meaning", "meant", "definition", "definitions", "define", "explain",
+               "explained", "explanation"},
+        "de": {"bedeutet", "bedeuten", "bedeutung", "heißt", "definition", "erklären", "erklärt",
+               "erklärung"},
+        "fr": {"signifie", "signifient", "signification", "veut", "dire", "définition", "expliquer",
+               "explication"},
+        "it": {"significa", "significano", "significato", "vuol", "dire", "definizione", "spiegare",
+               "spiegazione"},
+        "es": {"significa", "significan", "significado", "quiere", "decir", "definición", "explicar",
+               "explicación"}}.items():
+    QUESTION_WORDS[_lang] |= _words
+
 #: English contractions ("isn't", "won't", "we'll") and the same typed without their
 #: apostrophe ("dont", "isnt", "im"): a negation or a pronoun, no topic, like "not" and "i".
 #: ("can't" and "cant" are read as "cannot", a word the articles use: :data:`SPELLINGS`.)
