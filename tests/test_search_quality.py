@@ -82,6 +82,10 @@ def test_rules_match_phrases_and_inflections_in_order():
     # asking what something means: the thing asked about is the topic
     ("en", "p1 definition", "support/severity"),
     ("de", "Definition kritisch", "support/severity"),
+    # a missed target: the SLA and how to escalate when the agreed time frame is exceeded
+    ("en", "sla breach", "support/sla"),
+    ("de", "Frist verpasst, was nun", "support/escalation"),
+    ("it", "tempi non rispettati dal supporto", "support/escalation"),
     # a symptom instead of a category
     ("en", "the mobile app freezes", "support/incidents"),
     ("en", "dashboard not loading", "support/incidents"),
