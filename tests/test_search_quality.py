@@ -86,6 +86,10 @@ def test_rules_match_phrases_and_inflections_in_order():
     ("en", "sla breach", "support/sla"),
     ("de", "Frist verpasst, was nun", "support/escalation"),
     ("it", "tempi non rispettati dal supporto", "support/escalation"),
+    # reminders we send (the case waits for the customer), not a reminder the customer sends
+    ("de", "ich bekomme Erinnerungen per Mail", "support/case-lifecycle"),
+    ("it", "ricevo solleciti via email, perché?", "support/case-lifecycle"),
+    ("es", "por qué me mandan recordatorios", "support/case-lifecycle"),
     # a symptom instead of a category
     ("en", "the mobile app freezes", "support/incidents"),
     ("en", "dashboard not loading", "support/incidents"),
