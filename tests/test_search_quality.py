@@ -90,6 +90,9 @@ def test_rules_match_phrases_and_inflections_in_order():
     ("de", "ich bekomme Erinnerungen per Mail", "support/case-lifecycle"),
     ("it", "ricevo solleciti via email, perché?", "support/case-lifecycle"),
     ("es", "por qué me mandan recordatorios", "support/case-lifecycle"),
+    # a product names where, not what: an idea for the app is a feature request
+    ("it", "idea per l'app sul cellulare", "support/feature-requests"),
+    ("fr", "une idée pour l'appli mobile", "support/feature-requests"),
     # a symptom instead of a category
     ("en", "the mobile app freezes", "support/incidents"),
     ("en", "dashboard not loading", "support/incidents"),

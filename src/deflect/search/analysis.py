@@ -121,6 +121,21 @@ CIRCUMSTANCE_WORDS = {
 }
 
 
+#: How customers name the vendor's products (``mkdocs.yml``: ``extra.products``) and the
+#: files they export: which product a question is about, not which support topic. They
+#: speak the help center's language, but an article is not the answer for naming them
+#: (:func:`is_product`): "an idea for the mobile app" asks for the feature-request article.
+PRODUCT_WORDS = {
+    "en": {"lumera", "dashboard", "dashboards", "hub", "console", "mobile", "app", "apps", "excel", "pdf",
+           "powerpoint"},
+}
+PRODUCT_WORDS.update({
+    "de": PRODUCT_WORDS["en"] | {"handy"},
+    "fr": PRODUCT_WORDS["en"] | {"appli", "application"},
+    "it": PRODUCT_WORDS["en"] | {"applicazione", "cellulare"},
+    "es": PRODUCT_WORDS["en"] | {"móvil", "aplicación", "celular", "consola"},
+})
+
 #: Stop words of Whoosh's lists that name a support topic: searched after all.
 TOPIC_WORDS = {
     "en": {"down"},  # "the portal is down"
@@ -205,6 +220,20 @@ def is_circumstance(word: str, lang: str) -> bool:
     (True, True, False)
     """
     return fold(word) in _circumstances(lang)
+
+
+@lru_cache(maxsize=None)
+def _products(lang: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in PRODUCT_WORDS.get(lang, ()))
+
+
+def is_product(word: str, lang: str) -> bool:
+    """Tell whether a lower-cased word names one of the vendor's products (:data:`PRODUCT_WORDS`).
+
+    >>> is_product("app", "de"), is_product("móvil", "es"), is_product("escalation", "en")
+    (True, True, False)
+    """
+    return fold(word) in _products(lang)
 
 
 def is_content_word(word: str, stops: frozenset[str] | set[str]) -> bool:

@@ -34,7 +34,9 @@ language, checked on held-out ones (bench/README.md):
 * circumstance words (when, where, how it came out: "yesterday", "Saturday",
   "address", :data:`~deflect.search.analysis.CIRCUMSTANCE_WORDS`) rank
   articles but count for none of these: not for the scope, not as the matched
-  topic word, not in the coverage;
+  topic word, not in the coverage; product names (the mobile app, dashboards,
+  :data:`~deflect.search.analysis.PRODUCT_WORDS`) count for the scope, but
+  neither as the matched topic word nor in the coverage;
 * coverage (the informativeness-weighted share of the question's words it
   matches, alternatives counting their credit) ≥ :data:`MIN_COVERAGE` (0.5)
   with a score per informative word ≥ :data:`MIN_WORD_SCORE` (1), or
@@ -53,7 +55,7 @@ from functools import lru_cache
 from whoosh import scoring
 from whoosh.query import Term
 
-from deflect.search.analysis import WORD, forms, informativeness, is_circumstance, words, zipf
+from deflect.search.analysis import WORD, forms, informativeness, is_circumstance, is_product, words, zipf
 from deflect.search.articles import snippet
 from deflect.search.index import TEXT_FIELDS, field_name
 from deflect.search.lexicon import Lexicon
@@ -110,6 +112,7 @@ class QuestionWord:
     weight: float = 1.0  # its informativeness: how much the question's coverage depends on it
     zipf: float = 0.0  # how common it is in everyday language
     circumstance: bool = False  # it says when or where, not what (analysis.CIRCUMSTANCE_WORDS)
+    product: bool = False  # it names the product, not the support topic (analysis.PRODUCT_WORDS)
     alternatives: dict[str, list[Alternative]] = field(default_factory=dict)
     _forms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -237,8 +240,8 @@ def question_words(index: LanguageIndex, query: str, lang: str, default: str,
     articles standing in for missing translations with English's analysis only.
     """
     typed = list(dict.fromkeys(words(clean_query(query[:MAX_QUERY_CHARS]), lang)))[:MAX_WORDS]
-    found = [QuestionWord(word, informativeness(word, lang), zipf(word, lang), is_circumstance(word, lang))
-             for word in typed]
+    found = [QuestionWord(word, informativeness(word, lang), zipf(word, lang), is_circumstance(word, lang),
+                          is_product(word, lang)) for word in typed]
     written_in = [lang] if lang == default else [lang, default]
     for entry in found:
         for written in written_in:
@@ -333,19 +336,24 @@ class ArticleMatch:
         for number, entry in enumerate(question):
             credit, in_topic = entry.credit_in(written, topic, present)
             if credit:
-                self.topic_hit |= in_topic and not entry.circumstance
+                self.topic_hit |= in_topic and not (entry.circumstance or entry.product)
                 self.credits[number] = max(credit, self.credits.get(number, 0.0))
         if self.best is None or score > self.score:
             self.score, self.best, self.written = score, stored, written
 
-    def coverage(self, question: Question, circumstances: bool = True) -> float:
+    def coverage(self, question: Question, confidence: bool = False) -> float:
         """Return the share of the question's informative words this article matches (alternatives count less).
 
-        Without ``circumstances``, its circumstance words count as unmatched.
+        For the confidence rule (``confidence``), what the question is about:
+        its circumstance words count as unmatched, its product names not at all.
         """
+        if not confidence:
+            matched = sum(question[number].weight * credit for number, credit in self.credits.items())
+            return matched / question.weight if question.weight else 0.0
         matched = sum(question[number].weight * credit for number, credit in self.credits.items()
-                      if circumstances or not question[number].circumstance)
-        return matched / question.weight if question.weight else 0.0
+                      if not (question[number].circumstance or question[number].product))
+        total = sum(entry.weight for entry in question if not entry.product)
+        return matched / total if total else 0.0
 
     def per_word(self, question: Question) -> float:
         """Return the article's score divided by the question's informative words."""
@@ -355,7 +363,7 @@ class ArticleMatch:
         """Tell whether this article answers the question (module docstring)."""
         if not self.topic_hit or question.scope() < MIN_SCOPE:
             return False
-        coverage, per_word = self.coverage(question, circumstances=False), self.per_word(question)
+        coverage, per_word = self.coverage(question, confidence=True), self.per_word(question)
         return ((coverage >= MIN_COVERAGE and per_word >= MIN_WORD_SCORE)
                 or (coverage >= MIN_STRONG_COVERAGE and per_word >= MIN_STRONG_WORD_SCORE))
 
