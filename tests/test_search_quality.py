@@ -48,6 +48,30 @@ def test_check_synonyms_names_each_problem(tmp_path, text, problem):
         assert len(problems) == 1 and problem in problems[0], problems
 
 
+def test_every_article_side_of_a_rule_is_in_an_article(app):
+    """A rule's right side is what the articles say: a word none of them has finds nothing."""
+    from flask import current_app
+
+    from deflect.helpcenter import current_help_center
+    from deflect.search import _open_generation
+    from deflect.search.analysis import forms
+    from deflect.search.engine import text_forms
+
+    missing = []
+    with app.app_context():
+        help_center = current_help_center()
+        opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
+        for lang in help_center.languages:
+            with opened.language(lang) as index:
+                sections = [index.section(number) for number in range(index.reader.doc_count_all())]
+                written = [text_forms(" ".join([s["title"], s["keywords"], s["heading"], s["text"]]), lang)
+                           for s in sections if s["lang"] == lang and not s["fallback"]]
+                terms = {term for rule in opened.synonyms.get(lang, ()) for term in rule.right}
+                missing += [f"{lang}: {' '.join(term)}" for term in sorted(terms)
+                            if not any(all(forms(word, lang) & text for word in term) for text in written)]
+    assert missing == []
+
+
 def test_a_missing_synonyms_file_is_no_problem(tmp_path):
     assert check_synonyms(tmp_path / "synonyms.yml", LANGUAGES) == []
 
@@ -93,6 +117,11 @@ def test_rules_match_phrases_and_inflections_in_order():
     # a product names where, not what: an idea for the app is a feature request
     ("it", "idea per l'app sul cellulare", "support/feature-requests"),
     ("fr", "une idée pour l'appli mobile", "support/feature-requests"),
+    # the article side of a rule is a word the article has (the table's header "Sprache" is not text)
+    ("es", "hay alguien que hable inglés", "support/contact"),
+    ("it", "c'è qualcuno che parla tedesco", "support/contact"),
+    ("de", "wie fange ich hier an", "index"),  # a separable verb: "fange … an" is "anfangen"
+    ("it", "non so da dove cominciare", "index"),
     # a symptom instead of a category
     ("en", "the mobile app freezes", "support/incidents"),
     ("en", "dashboard not loading", "support/incidents"),
