@@ -90,6 +90,10 @@ def test_rules_match_phrases_and_inflections_in_order():
     ("fr", "le technicien veut partager mon écran", "support/remote-assistance"),
     ("it", "vorrei parlare con un responsabile, la mia pratica è ferma", "support/escalation"),
     ("es", "quiero hablar con un jefe, nadie atiende mi caso", "support/escalation"),
+    # someone higher up, a case nobody works on: more attention
+    ("de", "um meinen Fall kümmert sich niemand", "support/escalation"),
+    ("it", "vorrei che intervenisse qualcuno più in alto", "support/escalation"),
+    ("es", "nadie hace nada con mi solicitud", "support/escalation"),
     # a verb where the article has a noun; an inflection of the article's word (lexicon)
     ("de", "wie eskaliere ich einen Fall", "support/escalation"),
     ("es", "cómo escalo una incidencia", "support/escalation"),
