@@ -94,6 +94,9 @@ def test_rules_match_phrases_and_inflections_in_order():
     ("de", "um meinen Fall kümmert sich niemand", "support/escalation"),
     ("it", "vorrei che intervenisse qualcuno più in alto", "support/escalation"),
     ("es", "nadie hace nada con mi solicitud", "support/escalation"),
+    # an idea that was turned down: the feature-request article's "not planned"
+    ("fr", "mon idée a été refusée, pourquoi", "support/feature-requests"),
+    ("de", "mein Verbesserungsvorschlag wurde abgelehnt", "support/feature-requests"),
     # a verb where the article has a noun; an inflection of the article's word (lexicon)
     ("de", "wie eskaliere ich einen Fall", "support/escalation"),
     ("es", "cómo escalo una incidencia", "support/escalation"),
