@@ -129,6 +129,10 @@ def test_rules_match_phrases_and_inflections_in_order():
     ("it", "c'è qualcuno che parla tedesco", "support/contact"),
     ("de", "wie fange ich hier an", "index"),  # a separable verb: "fange … an" is "anfangen"
     ("it", "non so da dove cominciare", "index"),
+    # English support words in another language's question; everyday names of the same things
+    ("fr", "notre prod est down", "support/severity"),
+    ("de", "ist Version 6 noch gepflegt", "support/incidents"),
+    ("es", "el técnico puede entrar a mi compu", "support/remote-assistance"),
     # a symptom instead of a category
     ("en", "the mobile app freezes", "support/incidents"),
     ("en", "dashboard not loading", "support/incidents"),
