@@ -133,6 +133,9 @@ def test_rules_match_phrases_and_inflections_in_order():
     ("fr", "notre prod est down", "support/severity"),
     ("de", "ist Version 6 noch gepflegt", "support/incidents"),
     ("es", "el técnico puede entrar a mi compu", "support/remote-assistance"),
+    # a symptom the article gives as an example in its text (not in a title or heading)
+    ("en", "a scheduled email arrives late", "support/severity"),
+    ("it", "un grafico viene visualizzato in modo errato", "support/severity"),
     # a symptom instead of a category
     ("en", "the mobile app freezes", "support/incidents"),
     ("en", "dashboard not loading", "support/incidents"),

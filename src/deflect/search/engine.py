@@ -30,7 +30,9 @@ language, checked on held-out ones (bench/README.md):
 * the question speaks the help center's language: :meth:`Question.scope`
   ≥ :data:`MIN_SCOPE` (0.6);
 * a matched word is in the article's topic (title, keywords, headings) or
-  its learned words;
+  its learned words, unless the article holds nearly all of the question
+  (coverage ≥ :data:`MIN_BODY_COVERAGE`, 0.9: a symptom the article gives as
+  an example in its text, "a scheduled e-mail is late");
 * circumstance words (when, where, how it came out: "yesterday", "Saturday",
   "address", :data:`~deflect.search.analysis.CIRCUMSTANCE_WORDS`) rank
   articles but count for none of these: not for the scope, not as the matched
@@ -80,6 +82,8 @@ MIN_SCOPE = 0.6
 #: Everyday words this common (Zipf) that the help center does not know speak of something else.
 FOREIGN_ZIPF = (2.5, 5.5)
 MIN_COVERAGE = 0.5
+#: An article that holds this share of the question in its text needs no matched word in its topic.
+MIN_BODY_COVERAGE = 0.9
 MIN_WORD_SCORE = 1.0
 MIN_STRONG_COVERAGE = 0.2
 MIN_STRONG_WORD_SCORE = 3.0
@@ -361,9 +365,11 @@ class ArticleMatch:
 
     def confident(self, question: Question) -> bool:
         """Tell whether this article answers the question (module docstring)."""
-        if not self.topic_hit or question.scope() < MIN_SCOPE:
+        if question.scope() < MIN_SCOPE:
             return False
         coverage, per_word = self.coverage(question, confidence=True), self.per_word(question)
+        if not self.topic_hit and coverage < MIN_BODY_COVERAGE:
+            return False
         return ((coverage >= MIN_COVERAGE and per_word >= MIN_WORD_SCORE)
                 or (coverage >= MIN_STRONG_COVERAGE and per_word >= MIN_STRONG_WORD_SCORE))
 
