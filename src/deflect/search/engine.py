@@ -106,6 +106,7 @@ class Alternative:
     words: tuple[frozenset[str], ...]
     weight: float  # share of an exact word's score
     credit: float  # share of an exact word's coverage
+    guess: bool = False  # a typo correction, compound part or longer word: the articles may not mean it
 
 
 @dataclass
@@ -139,6 +140,12 @@ class QuestionWord:
             elif all(forms_ & present for forms_ in alternative.words):
                 best = max(best, alternative.credit)
         return best, in_topic
+
+    @property
+    def guessed(self) -> bool:
+        """Tell whether the help center knows this word only by guessing (a correction or a longer word)."""
+        return bool(self.alternatives) and all(
+            alternative.guess for alternatives in self.alternatives.values() for alternative in alternatives)
 
     def forms(self, written: str) -> frozenset[str]:
         """Return every form this word may match in text written in ``written``."""
@@ -177,12 +184,14 @@ class Question:
         know (Zipf between :data:`FOREIGN_ZIPF` bounds: "farmacia",
         "Bundesliga", "recette") speaks of something else. Words rarer than
         that (product names, typos it cannot correct) and commoner (fillers)
-        say nothing either way. Each counts its informativeness.
+        say nothing either way, nor do circumstance words, nor an everyday
+        word the help center knows only as the beginning of a longer one
+        ("postale" → "posta"). Each counts its informativeness.
         """
         known = foreign = 0.0
         low, high = FOREIGN_ZIPF
         for entry in self.words:
-            if entry.circumstance:
+            if entry.circumstance or (entry.guessed and entry.zipf):
                 continue
             if entry.alternatives:
                 known += entry.weight
@@ -265,7 +274,7 @@ def question_words(index: LanguageIndex, query: str, lang: str, default: str,
                 if not inflected:
                     for correction in index.lexicon.corrections(entry.word, everyday=bool(entry.zipf)):
                         entry.add(written, Alternative((forms(correction, written),), CORRECTED_WEIGHT,
-                                                       CORRECTED_CREDIT))
+                                                       CORRECTED_CREDIT, guess=True))
     for expansion in expand(rules, typed, lang):
         for term in expansion.words:
             alternative = Alternative(tuple(forms(word, lang) for word in term), SYNONYM_WEIGHT, SYNONYM_CREDIT)
