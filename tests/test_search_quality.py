@@ -97,6 +97,9 @@ def test_rules_match_phrases_and_inflections_in_order():
     # an idea that was turned down: the feature-request article's "not planned"
     ("fr", "mon idée a été refusée, pourquoi", "support/feature-requests"),
     ("de", "mein Verbesserungsvorschlag wurde abgelehnt", "support/feature-requests"),
+    # another vendor's plugin is third-party software: what support does not cover
+    ("de", "hilft ihr auch bei einem Plugin von einem Fremdanbieter", "support/index"),
+    ("es", "ayudan con un plugin de otro proveedor", "support/index"),
     # a verb where the article has a noun; an inflection of the article's word (lexicon)
     ("de", "wie eskaliere ich einen Fall", "support/escalation"),
     ("es", "cómo escalo una incidencia", "support/escalation"),
