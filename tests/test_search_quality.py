@@ -100,6 +100,9 @@ def test_rules_match_phrases_and_inflections_in_order():
     # another vendor's plugin is third-party software: what support does not cover
     ("de", "hilft ihr auch bei einem Plugin von einem Fremdanbieter", "support/index"),
     ("es", "ayudan con un plugin de otro proveedor", "support/index"),
+    # support asked for something: the case waits for the customer (the life of a case)
+    ("it", "mi hanno chiesto dei log, cosa succede se non rispondo", "support/case-lifecycle"),
+    ("es", "me pidieron información, qué pasa si no contesto", "support/case-lifecycle"),
     # a verb where the article has a noun; an inflection of the article's word (lexicon)
     ("de", "wie eskaliere ich einen Fall", "support/escalation"),
     ("es", "cómo escalo una incidencia", "support/escalation"),
