@@ -175,6 +175,10 @@ def test_a_question_about_something_else_stays_silent(app, lang, query):
     # an everyday word known only as the beginning of a longer one ("postale" → "posta") is no support word
     ("it", "quando apre l'ufficio postale", None),
     ("de", "Reisepass verlängern, wie lange dauert das", None),
+    # another place's hours and papers are about that place; a bank's own outage is ours
+    ("en", "bank opening hours on saturday", None),
+    ("fr", "combien de temps pour un visa", None),
+    ("en", "we are a bank and our dashboards are down, who do I call", "support/contact"),
     ("en", "can I call the hotline on sunday", "support/contact"),
     ("fr", "les délais comptent-ils le week-end", "support/sla"),
     ("it", "l'assistenza telefonica risponde il sabato?", "support/contact"),

@@ -121,6 +121,33 @@ CIRCUMSTANCE_WORDS = {
 }
 
 
+#: Other places and organisations (a bank, a pharmacy, the town hall, a train station) and
+#: their papers: a question about their opening hours, numbers or delays is about them, not
+#: about support, however many support words it shares ("bank opening hours saturday").
+#: Each counts as a foreign word of full weight for the question's scope (:func:`is_elsewhere`).
+ELSEWHERE_WORDS = {
+    "en": {"bank", "banks", "pharmacy", "chemist", "supermarket", "shop", "restaurant", "hotel",
+           "hospital", "doctor", "dentist", "school", "university", "embassy", "consulate", "council",
+           "museum", "library", "gym", "airport", "airline", "station", "trains", "bus", "taxi",
+           "police", "court", "landlord", "passport", "visa", "parcel", "courier"},
+    "de": {"bank", "apotheke", "supermarkt", "restaurant", "hotel", "krankenhaus", "arzt",
+           "zahnarzt", "schule", "universität", "botschaft", "konsulat", "rathaus", "bürgeramt",
+           "museum", "bibliothek", "fitnessstudio", "flughafen", "bahnhof", "zug", "bahn", "bus", "taxi",
+           "polizei", "gericht", "finanzamt", "reisepass", "personalausweis", "führerschein"},
+    "fr": {"banque", "pharmacie", "supermarché", "magasin", "boutique", "restaurant", "hôtel",
+           "hôpital", "médecin", "dentiste", "école", "université", "ambassade", "consulat", "mairie",
+           "préfecture", "musée", "bibliothèque", "piscine", "aéroport", "gare", "bus", "taxi",
+           "police", "tribunal", "impôts", "passeport", "visa", "colis"},
+    "it": {"banca", "farmacia", "supermercato", "negozio", "ristorante", "albergo", "hotel", "ospedale",
+           "medico", "dentista", "scuola", "università", "ambasciata", "consolato", "municipio",
+           "museo", "biblioteca", "palestra", "aeroporto", "stazione", "treno", "treni", "autobus", "taxi",
+           "polizia", "questura", "tribunale", "passaporto", "patente", "pacco", "corriere", "postale"},
+    "es": {"banco", "farmacia", "supermercado", "tienda", "restaurante", "hotel", "hospital", "médico",
+           "dentista", "colegio", "escuela", "universidad", "embajada", "consulado", "ayuntamiento",
+           "museo", "biblioteca", "gimnasio", "aeropuerto", "estación", "tren", "autobús", "taxi",
+           "policía", "juzgado", "hacienda", "pasaporte", "paquete"},
+}
+
 #: How customers name the vendor's products (``mkdocs.yml``: ``extra.products``) and the
 #: files they export: which product a question is about, not which support topic. They
 #: speak the help center's language, but an article is not the answer for naming them
@@ -220,6 +247,20 @@ def is_circumstance(word: str, lang: str) -> bool:
     (True, True, False)
     """
     return fold(word) in _circumstances(lang)
+
+
+@lru_cache(maxsize=None)
+def _elsewhere(lang: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in ELSEWHERE_WORDS.get(lang, ()))
+
+
+def is_elsewhere(word: str, lang: str) -> bool:
+    """Tell whether a lower-cased word names another place or organisation (:data:`ELSEWHERE_WORDS`).
+
+    >>> is_elsewhere("pharmacy", "en"), is_elsewhere("Mairie", "fr"), is_elsewhere("hotline", "en")
+    (True, True, False)
+    """
+    return fold(word) in _elsewhere(lang)
 
 
 @lru_cache(maxsize=None)

@@ -57,7 +57,8 @@ from functools import lru_cache
 from whoosh import scoring
 from whoosh.query import Term
 
-from deflect.search.analysis import WORD, forms, informativeness, is_circumstance, is_product, words, zipf
+from deflect.search.analysis import (WORD, forms, informativeness, is_circumstance, is_elsewhere, is_product,
+                                     words, zipf)
 from deflect.search.articles import snippet
 from deflect.search.index import TEXT_FIELDS, field_name
 from deflect.search.lexicon import Lexicon
@@ -79,6 +80,9 @@ SYNONYM_CREDIT = 0.75
 INFLECTED_WEIGHT = 0.8
 INFLECTED_CREDIT = 0.9
 MIN_SCOPE = 0.6
+#: A word naming another place or organisation counts this much against the scope, whatever its frequency
+#: (an everyday word counts its informativeness, at most 1; 2 silenced "we are a bank and our dashboards are down").
+ELSEWHERE_WEIGHT = 1.0
 #: Everyday words this common (Zipf) that the help center does not know speak of something else.
 FOREIGN_ZIPF = (2.5, 5.5)
 MIN_COVERAGE = 0.5
@@ -118,6 +122,7 @@ class QuestionWord:
     zipf: float = 0.0  # how common it is in everyday language
     circumstance: bool = False  # it says when or where, not what (analysis.CIRCUMSTANCE_WORDS)
     product: bool = False  # it names the product, not the support topic (analysis.PRODUCT_WORDS)
+    elsewhere: bool = False  # it names another place or organisation (analysis.ELSEWHERE_WORDS)
     alternatives: dict[str, list[Alternative]] = field(default_factory=dict)
     _forms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -186,14 +191,18 @@ class Question:
         that (product names, typos it cannot correct) and commoner (fillers)
         say nothing either way, nor do circumstance words, nor an everyday
         word the help center knows only as the beginning of a longer one
-        ("postale" → "posta"). Each counts its informativeness.
+        ("postale" → "posta"). Each counts its informativeness, except a word
+        naming another place or organisation ("bank", "farmacia"), which
+        speaks of something else with :data:`ELSEWHERE_WEIGHT`.
         """
         known = foreign = 0.0
         low, high = FOREIGN_ZIPF
         for entry in self.words:
             if entry.circumstance or (entry.guessed and entry.zipf):
                 continue
-            if entry.alternatives:
+            if entry.elsewhere:
+                foreign += ELSEWHERE_WEIGHT
+            elif entry.alternatives:
                 known += entry.weight
             elif low <= entry.zipf <= high:
                 foreign += entry.weight
@@ -254,7 +263,7 @@ def question_words(index: LanguageIndex, query: str, lang: str, default: str,
     """
     typed = list(dict.fromkeys(words(clean_query(query[:MAX_QUERY_CHARS]), lang)))[:MAX_WORDS]
     found = [QuestionWord(word, informativeness(word, lang), zipf(word, lang), is_circumstance(word, lang),
-                          is_product(word, lang)) for word in typed]
+                          is_product(word, lang), is_elsewhere(word, lang)) for word in typed]
     written_in = [lang] if lang == default else [lang, default]
     for entry in found:
         for written in written_in:
