@@ -142,6 +142,11 @@ def test_rules_match_phrases_and_inflections_in_order():
     # a symptom the article gives as an example in its text (not in a title or heading)
     ("en", "a scheduled email arrives late", "support/severity"),
     ("it", "un grafico viene visualizzato in modo errato", "support/severity"),
+    # terse English: a timeline, a template, rejecting the solution, a customer's anger
+    ("en", "timeline for the patch", "support/incidents"),
+    ("en", "is there a template for a good bug report", "support/raise-a-case"),
+    ("en", "how do I reject the proposed solution", "support/satisfaction"),
+    ("en", "I'm really frustrated with how long this takes", "support/escalation"),
     # a symptom instead of a category
     ("en", "the mobile app freezes", "support/incidents"),
     ("en", "dashboard not loading", "support/incidents"),
