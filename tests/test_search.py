@@ -60,6 +60,21 @@ def test_stop_words_are_dropped(lang, text, expected):
     assert words(text, lang) == expected
 
 
+@pytest.mark.parametrize("lang, text, expected", [
+    # an elided article, preposition or pronoun is no topic ("cos'è" is not "cos")
+    ("it", "cos'è un indirizzo IP", ["indirizzo", "ip"]),
+    ("it", "l'ho già inviato, c'è ancora il problema", ["già", "inviato", "ancora", "problema"]),
+    ("fr", "qu'est-ce qu'une escalade ?", ["escalade"]),
+    ("fr", "joindre des captures d’écran", ["joindre", "captures", "écran"]),  # typographic apostrophe
+    # English contractions, with or without their apostrophe; "can't" is the articles' "cannot"
+    ("en", "it doesn't load, isnt working and I can't log in", ["load", "working", "cannot", "log"]),
+    ("en", "dont know whats wrong, cant sign in", ["know", "wrong", "cannot", "sign"]),
+    ("en", "the customer's reports", ["customer", "reports"]),  # a possessive keeps its noun
+])
+def test_elisions_and_contractions_are_no_words(lang, text, expected):
+    assert words(text, lang) == expected
+
+
 def test_fold_strips_accents_and_sharp_s():
     assert fold("Größe Gravità Línea") == "grosse gravita linea"
 

@@ -60,6 +60,109 @@ QUESTION_WORDS = {
 }
 #: (Greetings and thanks are part of many messages and name no topic.)
 
+#: Asking what something means names no topic either: the thing asked about does
+#: ("p1 definition", "was bedeutet wartet auf Kunde", "que signifie en attente").
+for _lang, _words in {
+        "en": {"mean", "means", "meaning", "meant", "definition", "definitions", "define", "explain",
+               "explained", "explanation"},
+        "de": {"bedeutet", "bedeuten", "bedeutung", "heißt", "definition", "erklären", "erklärt",
+               "erklärung"},
+        "fr": {"signifie", "signifient", "signification", "veut", "dire", "définition", "expliquer",
+               "explication"},
+        "it": {"significa", "significano", "significato", "vuol", "dire", "definizione", "spiegare",
+               "spiegazione"},
+        "es": {"significa", "significan", "significado", "quiere", "decir", "definición", "explicar",
+               "explicación"}}.items():
+    QUESTION_WORDS[_lang] |= _words
+
+#: English contractions ("isn't", "won't", "we'll") and the same typed without their
+#: apostrophe ("dont", "isnt", "im"): a negation or a pronoun, no topic, like "not" and "i".
+#: ("can't" and "cant" are read as "cannot", a word the articles use: :data:`SPELLINGS`.)
+QUESTION_WORDS["en"] |= {
+    "isn", "aren", "wasn", "weren", "hasn", "haven", "hadn", "doesn", "didn", "won", "wouldn",
+    "shouldn", "couldn", "mustn", "ll", "ve", "re",
+    "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "hasnt", "havent", "hadnt",
+    "wont", "wouldnt", "shouldnt", "couldnt", "im", "ive", "youre", "thats", "whats", "theres"}
+
+#: Spellings read as another before the text is cut into words.
+SPELLINGS = {"en": [(re.compile(r"\bcan['’]?t\b"), "cannot")]}
+
+#: Languages that elide a short word before a vowel with an apostrophe ("dell'app", "cos'è",
+#: "l'ho", "qu'est-ce", "c'est"): the elided part is an article, a preposition, a pronoun or
+#: "cosa"/"dove"/"come", never the topic; it is dropped (not "aujourd'hui").
+ELIDED = re.compile(r"\b\w+['’](?=\w)(?!hui\b)")
+ELIDING_LANGUAGES = {"fr", "it"}
+
+#: Everyday words that say when or where something happened, or how it came out: customers
+#: put them around any question ("since yesterday evening", "this week-end"), and the articles
+#: use them in passing ("a critical case opened on Saturday evening", "your e-mail address").
+#: They rank articles like any word, but they do not make a question one of the help
+#: center's, nor an article its answer (:func:`is_circumstance`).
+CIRCUMSTANCE_WORDS = {
+    "en": {"today", "tonight", "tomorrow", "yesterday", "morning", "afternoon", "evening", "night",
+           "weekend", "weekends", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+           "sunday", "week", "weeks", "month", "months", "year", "years", "holiday", "holidays",
+           "vacation", "asap", "immediately", "address", "result", "results"},
+    "de": {"heute", "morgen", "gestern", "früh", "vormittag", "nachmittag", "abend", "abends", "nacht",
+           "nachts", "wochenende", "montag", "dienstag", "mittwoch", "donnerstag", "freitag",
+           "samstag", "sonntag", "woche", "wochen", "monat", "monate", "monaten", "jahr", "jahre",
+           "jahren", "urlaub", "ferien", "sofort", "adresse", "ergebnis", "ergebnisse"},
+    "fr": {"aujourd", "hui", "demain", "hier", "matin", "soir", "soirée", "nuit", "week", "end",
+           "weekend", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+           "semaine", "semaines", "mois", "an", "ans", "année", "années", "vacances", "congé", "congés",
+           "immédiatement", "adresse", "résultat", "résultats"},
+    "it": {"oggi", "domani", "ieri", "mattina", "mattino", "stamattina", "pomeriggio", "sera", "serata",
+           "stasera", "notte", "stanotte", "weekend", "lunedì", "martedì", "mercoledì", "giovedì",
+           "venerdì", "sabato", "domenica", "settimana", "settimane", "mese", "mesi", "anno", "anni",
+           "ferie", "vacanza", "vacanze", "subito", "adesso", "indirizzo", "risultato", "risultati"},
+    "es": {"hoy", "mañana", "ayer", "noche", "anoche", "finde", "lunes", "martes", "miércoles",
+           "jueves", "viernes", "sábado", "domingo", "semana", "semanas", "mes", "meses", "año", "años",
+           "vacaciones", "ahora", "ahorita", "inmediatamente", "resultado", "resultados"},
+}
+
+
+#: Other places and organisations (a bank, a pharmacy, the town hall, a train station) and
+#: their papers: a question about their opening hours, numbers or delays is about them, not
+#: about support, however many support words it shares ("bank opening hours saturday").
+#: Each counts as a foreign word of full weight for the question's scope (:func:`is_elsewhere`).
+ELSEWHERE_WORDS = {
+    "en": {"bank", "banks", "pharmacy", "chemist", "supermarket", "shop", "restaurant", "hotel",
+           "hospital", "doctor", "dentist", "school", "university", "embassy", "consulate", "council",
+           "museum", "library", "gym", "airport", "airline", "station", "trains", "bus", "taxi",
+           "police", "court", "landlord", "passport", "visa", "parcel", "courier"},
+    "de": {"bank", "apotheke", "supermarkt", "restaurant", "hotel", "krankenhaus", "arzt",
+           "zahnarzt", "schule", "universität", "botschaft", "konsulat", "rathaus", "bürgeramt",
+           "museum", "bibliothek", "fitnessstudio", "flughafen", "bahnhof", "zug", "bahn", "bus", "taxi",
+           "polizei", "gericht", "finanzamt", "reisepass", "personalausweis", "führerschein"},
+    "fr": {"banque", "pharmacie", "supermarché", "magasin", "boutique", "restaurant", "hôtel",
+           "hôpital", "médecin", "dentiste", "école", "université", "ambassade", "consulat", "mairie",
+           "préfecture", "musée", "bibliothèque", "piscine", "aéroport", "gare", "bus", "taxi",
+           "police", "tribunal", "impôts", "passeport", "visa", "colis"},
+    "it": {"banca", "farmacia", "supermercato", "negozio", "ristorante", "albergo", "hotel", "ospedale",
+           "medico", "dentista", "scuola", "università", "ambasciata", "consolato", "municipio",
+           "museo", "biblioteca", "palestra", "aeroporto", "stazione", "treno", "treni", "autobus", "taxi",
+           "polizia", "questura", "tribunale", "passaporto", "patente", "pacco", "corriere", "postale"},
+    "es": {"banco", "farmacia", "supermercado", "tienda", "restaurante", "hotel", "hospital", "médico",
+           "dentista", "colegio", "escuela", "universidad", "embajada", "consulado", "ayuntamiento",
+           "museo", "biblioteca", "gimnasio", "aeropuerto", "estación", "tren", "autobús", "taxi",
+           "policía", "juzgado", "hacienda", "pasaporte", "paquete"},
+}
+
+#: How customers name the vendor's products (``mkdocs.yml``: ``extra.products``) and the
+#: files they export: which product a question is about, not which support topic. They
+#: speak the help center's language, but an article is not the answer for naming them
+#: (:func:`is_product`): "an idea for the mobile app" asks for the feature-request article.
+PRODUCT_WORDS = {
+    "en": {"lumera", "dashboard", "dashboards", "hub", "console", "mobile", "app", "apps", "excel", "pdf",
+           "powerpoint"},
+}
+PRODUCT_WORDS.update({
+    "de": PRODUCT_WORDS["en"] | {"handy"},
+    "fr": PRODUCT_WORDS["en"] | {"appli", "application"},
+    "it": PRODUCT_WORDS["en"] | {"applicazione", "cellulare"},
+    "es": PRODUCT_WORDS["en"] | {"móvil", "aplicación", "celular", "consola"},
+})
+
 #: Stop words of Whoosh's lists that name a support topic: searched after all.
 TOPIC_WORDS = {
     "en": {"down"},  # "the portal is down"
@@ -132,6 +235,48 @@ def informativeness(word: str, lang: str) -> float:
     return max(MIN_INFORMATIVENESS, min(1.0, share))
 
 
+@lru_cache(maxsize=None)
+def _circumstances(lang: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in CIRCUMSTANCE_WORDS.get(lang, ()))
+
+
+def is_circumstance(word: str, lang: str) -> bool:
+    """Tell whether a lower-cased word says when or where, not what (:data:`CIRCUMSTANCE_WORDS`).
+
+    >>> is_circumstance("yesterday", "en"), is_circumstance("Sabato", "it"), is_circumstance("escalation", "en")
+    (True, True, False)
+    """
+    return fold(word) in _circumstances(lang)
+
+
+@lru_cache(maxsize=None)
+def _elsewhere(lang: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in ELSEWHERE_WORDS.get(lang, ()))
+
+
+def is_elsewhere(word: str, lang: str) -> bool:
+    """Tell whether a lower-cased word names another place or organisation (:data:`ELSEWHERE_WORDS`).
+
+    >>> is_elsewhere("pharmacy", "en"), is_elsewhere("Mairie", "fr"), is_elsewhere("hotline", "en")
+    (True, True, False)
+    """
+    return fold(word) in _elsewhere(lang)
+
+
+@lru_cache(maxsize=None)
+def _products(lang: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in PRODUCT_WORDS.get(lang, ()))
+
+
+def is_product(word: str, lang: str) -> bool:
+    """Tell whether a lower-cased word names one of the vendor's products (:data:`PRODUCT_WORDS`).
+
+    >>> is_product("app", "de"), is_product("móvil", "es"), is_product("escalation", "en")
+    (True, True, False)
+    """
+    return fold(word) in _products(lang)
+
+
 def is_content_word(word: str, stops: frozenset[str] | set[str]) -> bool:
     """Tell whether a lower-cased word carries meaning: long enough, no stop word, no number.
 
@@ -140,14 +285,33 @@ def is_content_word(word: str, stops: frozenset[str] | set[str]) -> bool:
     return len(word) >= MIN_WORD and word not in stops and not word.isdigit()
 
 
+def normalise(text: str, lang: str) -> str:
+    """Return ``text`` lower-cased, its elisions dropped and its contractions spelt out (:data:`SPELLINGS`).
+
+    >>> normalise("Cos'è l'escalation?", "it"), normalise("Qu'est-ce qu'une escalade ?", "fr")
+    ('è escalation?', 'est-ce une escalade ?')
+    >>> normalise("I can't log in", "en")
+    'i cannot log in'
+    """
+    text = text.lower()
+    if lang in ELIDING_LANGUAGES:
+        text = ELIDED.sub("", text)
+    for pattern, spelling in SPELLINGS.get(lang, ()):
+        text = pattern.sub(spelling, text)
+    return text
+
+
 def words(text: str, lang: str) -> list[str]:
-    """Return the content words of ``text``: lower-cased, no stop words, in order.
+    """Return the content words of ``text``: lower-cased, no stop words, no elisions, in order.
 
     >>> words("How do I reset the office coffee machine?", "en")
     ['reset', 'office', 'coffee', 'machine']
+    >>> words("cos'è un indirizzo IP", "it"), words("it doesnt load, I can't log in", "en")
+    (['indirizzo', 'ip'], ['load', 'cannot', 'log'])
     """
     stops = stop_words(lang)
-    return [match.group() for match in WORD.finditer(text.lower()) if is_content_word(match.group(), stops)]
+    return [match.group() for match in WORD.finditer(normalise(text, lang))
+            if is_content_word(match.group(), stops)]
 
 
 class ContentWordFilter(Filter):

@@ -30,7 +30,15 @@ language, checked on held-out ones (bench/README.md):
 * the question speaks the help center's language: :meth:`Question.scope`
   ≥ :data:`MIN_SCOPE` (0.6);
 * a matched word is in the article's topic (title, keywords, headings) or
-  its learned words;
+  its learned words, unless the article holds nearly all of the question
+  (coverage ≥ :data:`MIN_BODY_COVERAGE`, 0.9: a symptom the article gives as
+  an example in its text, "a scheduled e-mail is late");
+* circumstance words (when, where, how it came out: "yesterday", "Saturday",
+  "address", :data:`~deflect.search.analysis.CIRCUMSTANCE_WORDS`) rank
+  articles but count for none of these: not for the scope, not as the matched
+  topic word, not in the coverage; product names (the mobile app, dashboards,
+  :data:`~deflect.search.analysis.PRODUCT_WORDS`) count for the scope, but
+  neither as the matched topic word nor in the coverage;
 * coverage (the informativeness-weighted share of the question's words it
   matches, alternatives counting their credit) ≥ :data:`MIN_COVERAGE` (0.5)
   with a score per informative word ≥ :data:`MIN_WORD_SCORE` (1), or
@@ -49,7 +57,8 @@ from functools import lru_cache
 from whoosh import scoring
 from whoosh.query import Term
 
-from deflect.search.analysis import WORD, forms, informativeness, words, zipf
+from deflect.search.analysis import (WORD, forms, informativeness, is_circumstance, is_elsewhere, is_product,
+                                     words, zipf)
 from deflect.search.articles import snippet
 from deflect.search.index import TEXT_FIELDS, field_name
 from deflect.search.lexicon import Lexicon
@@ -71,9 +80,14 @@ SYNONYM_CREDIT = 0.75
 INFLECTED_WEIGHT = 0.8
 INFLECTED_CREDIT = 0.9
 MIN_SCOPE = 0.6
+#: A word naming another place or organisation counts this much against the scope, whatever its frequency
+#: (an everyday word counts its informativeness, at most 1; 2 silenced "we are a bank and our dashboards are down").
+ELSEWHERE_WEIGHT = 1.0
 #: Everyday words this common (Zipf) that the help center does not know speak of something else.
 FOREIGN_ZIPF = (2.5, 5.5)
 MIN_COVERAGE = 0.5
+#: An article that holds this share of the question in its text needs no matched word in its topic.
+MIN_BODY_COVERAGE = 0.9
 MIN_WORD_SCORE = 1.0
 MIN_STRONG_COVERAGE = 0.2
 MIN_STRONG_WORD_SCORE = 3.0
@@ -96,6 +110,7 @@ class Alternative:
     words: tuple[frozenset[str], ...]
     weight: float  # share of an exact word's score
     credit: float  # share of an exact word's coverage
+    guess: bool = False  # a typo correction, compound part or longer word: the articles may not mean it
 
 
 @dataclass
@@ -105,6 +120,9 @@ class QuestionWord:
     word: str
     weight: float = 1.0  # its informativeness: how much the question's coverage depends on it
     zipf: float = 0.0  # how common it is in everyday language
+    circumstance: bool = False  # it says when or where, not what (analysis.CIRCUMSTANCE_WORDS)
+    product: bool = False  # it names the product, not the support topic (analysis.PRODUCT_WORDS)
+    elsewhere: bool = False  # it names another place or organisation (analysis.ELSEWHERE_WORDS)
     alternatives: dict[str, list[Alternative]] = field(default_factory=dict)
     _forms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -127,6 +145,12 @@ class QuestionWord:
             elif all(forms_ & present for forms_ in alternative.words):
                 best = max(best, alternative.credit)
         return best, in_topic
+
+    @property
+    def guessed(self) -> bool:
+        """Tell whether the help center knows this word only by guessing (a correction or a longer word)."""
+        return bool(self.alternatives) and all(
+            alternative.guess for alternatives in self.alternatives.values() for alternative in alternatives)
 
     def forms(self, written: str) -> frozenset[str]:
         """Return every form this word may match in text written in ``written``."""
@@ -165,12 +189,20 @@ class Question:
         know (Zipf between :data:`FOREIGN_ZIPF` bounds: "farmacia",
         "Bundesliga", "recette") speaks of something else. Words rarer than
         that (product names, typos it cannot correct) and commoner (fillers)
-        say nothing either way. Each counts its informativeness.
+        say nothing either way, nor do circumstance words, nor an everyday
+        word the help center knows only as the beginning of a longer one
+        ("postale" → "posta"). Each counts its informativeness, except a word
+        naming another place or organisation ("bank", "farmacia"), which
+        speaks of something else with :data:`ELSEWHERE_WEIGHT`.
         """
         known = foreign = 0.0
         low, high = FOREIGN_ZIPF
         for entry in self.words:
-            if entry.alternatives:
+            if entry.circumstance or (entry.guessed and entry.zipf):
+                continue
+            if entry.elsewhere:
+                foreign += ELSEWHERE_WEIGHT
+            elif entry.alternatives:
                 known += entry.weight
             elif low <= entry.zipf <= high:
                 foreign += entry.weight
@@ -230,7 +262,8 @@ def question_words(index: LanguageIndex, query: str, lang: str, default: str,
     articles standing in for missing translations with English's analysis only.
     """
     typed = list(dict.fromkeys(words(clean_query(query[:MAX_QUERY_CHARS]), lang)))[:MAX_WORDS]
-    found = [QuestionWord(word, informativeness(word, lang), zipf(word, lang)) for word in typed]
+    found = [QuestionWord(word, informativeness(word, lang), zipf(word, lang), is_circumstance(word, lang),
+                          is_product(word, lang), is_elsewhere(word, lang)) for word in typed]
     written_in = [lang] if lang == default else [lang, default]
     for entry in found:
         for written in written_in:
@@ -250,7 +283,7 @@ def question_words(index: LanguageIndex, query: str, lang: str, default: str,
                 if not inflected:
                     for correction in index.lexicon.corrections(entry.word, everyday=bool(entry.zipf)):
                         entry.add(written, Alternative((forms(correction, written),), CORRECTED_WEIGHT,
-                                                       CORRECTED_CREDIT))
+                                                       CORRECTED_CREDIT, guess=True))
     for expansion in expand(rules, typed, lang):
         for term in expansion.words:
             alternative = Alternative(tuple(forms(word, lang) for word in term), SYNONYM_WEIGHT, SYNONYM_CREDIT)
@@ -325,15 +358,24 @@ class ArticleMatch:
         for number, entry in enumerate(question):
             credit, in_topic = entry.credit_in(written, topic, present)
             if credit:
-                self.topic_hit |= in_topic
+                self.topic_hit |= in_topic and not (entry.circumstance or entry.product)
                 self.credits[number] = max(credit, self.credits.get(number, 0.0))
         if self.best is None or score > self.score:
             self.score, self.best, self.written = score, stored, written
 
-    def coverage(self, question: Question) -> float:
-        """Return the share of the question's informative words this article matches (alternatives count less)."""
-        matched = sum(question[number].weight * credit for number, credit in self.credits.items())
-        return matched / question.weight if question.weight else 0.0
+    def coverage(self, question: Question, confidence: bool = False) -> float:
+        """Return the share of the question's informative words this article matches (alternatives count less).
+
+        For the confidence rule (``confidence``), what the question is about:
+        its circumstance words count as unmatched, its product names not at all.
+        """
+        if not confidence:
+            matched = sum(question[number].weight * credit for number, credit in self.credits.items())
+            return matched / question.weight if question.weight else 0.0
+        matched = sum(question[number].weight * credit for number, credit in self.credits.items()
+                      if not (question[number].circumstance or question[number].product))
+        total = sum(entry.weight for entry in question if not entry.product)
+        return matched / total if total else 0.0
 
     def per_word(self, question: Question) -> float:
         """Return the article's score divided by the question's informative words."""
@@ -341,9 +383,11 @@ class ArticleMatch:
 
     def confident(self, question: Question) -> bool:
         """Tell whether this article answers the question (module docstring)."""
-        if not self.topic_hit or question.scope() < MIN_SCOPE:
+        if question.scope() < MIN_SCOPE:
             return False
-        coverage, per_word = self.coverage(question), self.per_word(question)
+        coverage, per_word = self.coverage(question, confidence=True), self.per_word(question)
+        if not self.topic_hit and coverage < MIN_BODY_COVERAGE:
+            return False
         return ((coverage >= MIN_COVERAGE and per_word >= MIN_WORD_SCORE)
                 or (coverage >= MIN_STRONG_COVERAGE and per_word >= MIN_STRONG_WORD_SCORE))
 

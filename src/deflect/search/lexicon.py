@@ -46,6 +46,11 @@ MAX_RELATED = 3
 MAX_SUFFIX_CHANGE = 4
 #: At most this many article words stand for one inflected form.
 MAX_INFLECTED = 3
+#: The first person of a verb (``abro``, ``cierro``, ``carico``) that the lemmatizer's dictionary
+#: reads as a noun or does not know, and the infinitives it may be a form of.
+FIRST_PERSON = {"es": ("o", ("ar", "er", "ir")), "it": ("o", ("are", "ere", "ire"))}
+#: Spanish stems change their vowel where it is stressed: cierro → cerrar, vuelvo → volver.
+STRESSED_STEMS = {"es": (("ie", "e"), ("ue", "o"))}
 
 
 def _deletes(word: str) -> set[str]:
@@ -190,8 +195,33 @@ class Lexicon:
         return self.sorted[start:end]
 
     def inflected(self, word: str) -> list[str]:
-        """Return the article words of the lemma ``word`` is a form of (``pongo`` → ``poner``)."""
-        return self.inflections.get(fold(word), [])
+        """Return the article words of the lemma ``word`` is a form of (``pongo`` → ``poner``).
+
+        >>> Lexicon("es", {"abrir": 2, "cerrar": 1, "caso": 3}).inflected("cierro")
+        ['cerrar']
+        """
+        return self.inflections.get(fold(word)) or self.first_person(word)
+
+    def first_person(self, word: str) -> list[str]:
+        """Return the article words of the verb whose first person ``word`` may be (``abro`` → ``abrir``).
+
+        For the forms the dictionary reads as nouns (``cierro``, ``adjunto``,
+        ``carico``) or does not know: only the articles' own verbs are tried.
+        """
+        ending, infinitives = FIRST_PERSON.get(self.lang, ("", ()))
+        folded = fold(word)
+        if not ending or not folded.endswith(ending) or len(folded) < 4:
+            return []
+        stem = folded[: -len(ending)]
+        stems = [stem]
+        for stressed, plain in STRESSED_STEMS.get(self.lang, ()):
+            at = stem.rfind(stressed)
+            if at > 0:
+                stems.append(stem[:at] + plain + stem[at + len(stressed):])
+        found: list[str] = []
+        for candidate in (stem + infinitive for stem in stems for infinitive in infinitives):
+            found += [candidate] if candidate in self.frequencies else self.inflections.get(candidate, [])
+        return list(dict.fromkeys(found))[:MAX_INFLECTED]
 
     def relatives(self, word: str) -> list[str]:
         """Return the words of ``word``'s family (see the module docstring)."""
