@@ -30,7 +30,7 @@ import json
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -70,8 +70,8 @@ class Suggestion:
     section: str = ""  # the heading of the section that answers ("": the article's beginning)
 
     def as_dict(self) -> dict:
-        """Return the keys of one ``/api/suggest`` result."""
-        return asdict(self)
+        """Return the keys of one ``/api/suggest`` result (its fields: no nested values to copy deeply)."""
+        return dict(vars(self))
 
 
 class SearchUnavailable(RuntimeError):
