@@ -199,6 +199,7 @@ class LanguageIndex:
 
     MAX_REMEMBERED = 100_000
     MAX_SECTIONS = 4096
+    MAX_SECTION_FORMS = 1024
 
     def __init__(self, searcher, lexicon: Lexicon, scorer: FlatScorer | None = None):
         self.searcher = searcher
@@ -225,15 +226,21 @@ class LanguageIndex:
         if found is None:
             if len(self._sections) >= self.MAX_SECTIONS:
                 self._sections.clear()
-                self._section_forms.clear()
             found = self._sections[docnum] = self.searcher.stored_fields(docnum)
         return found
 
     def section_forms(self, docnum: int, written: str) -> tuple[frozenset[str], frozenset[str]]:
-        """Return :func:`section_forms` of a section (kept as long as its stored fields are)."""
+        """Return :func:`section_forms` of a section.
+
+        At most :data:`MAX_SECTION_FORMS` are kept: every section of a help
+        center of a few hundred articles; a large one's sections rarely come
+        back, and their forms (a few KB each) would fill a worker's memory.
+        """
         key = (docnum, written)
         found = self._section_forms.get(key)
         if found is None:
+            if len(self._section_forms) >= self.MAX_SECTION_FORMS:
+                self._section_forms.clear()
             found = self._section_forms[key] = section_forms(self.section(docnum), written)
         return found
 
