@@ -8,9 +8,10 @@ trusted proxy), on a copy of the help center, and measures with wrk:
   with questions of the five languages in turn (a wrk Lua script; every
   request a different question), each ``--seconds`` at each of
   ``--connections``;
-* meanwhile ``deflect index`` runs ``--rebuilds`` times, spread over the
-  measurements, each after an author's edit of one article: new generations
-  are swapped in under the load.
+* meanwhile ``deflect index`` runs ``--rebuilds`` times back to back from
+  the first measurement on, each after an author's edit of one article: new
+  generations are swapped in under the load (the ``swaps`` column counts
+  those of each run).
 
 The rate limit is on by default and real: each request comes from one of
 65,536 customers' addresses (``X-Forwarded-For`` behind the one trusted
@@ -19,6 +20,8 @@ proxy), so every request costs its Redis counter and none is refused;
 responses that were not 2xx (by status) and wrk's socket errors per run,
 then the index builds, the worker restarts and the tracebacks in gunicorn's
 log. Needs ``wrk``, a PostgreSQL server and Redis. Not part of the tests.
+gunicorn also reads ``GUNICORN_CMD_ARGS`` (after the configuration file):
+``GUNICORN_CMD_ARGS="--max-requests 50000"`` tries another setting.
 
     python bench/load_drill.py [--seconds 20] [--connections 8 32] [--rebuilds 20]
     python bench/load_drill.py --cache 0            # the search's answer cache off in the workers
@@ -138,14 +141,14 @@ def postgres_schema(base_url: str) -> tuple[str, Callable[[], None]]:
 
 
 class Rebuilds(threading.Thread):
-    """Run ``deflect index`` ``count`` times, one every ``interval`` seconds at most, each after an edit."""
+    """Run ``deflect index`` ``count`` times back to back, each after an author's edit of one article."""
 
-    def __init__(self, project: Path, env: dict, count: int, interval: float):
+    def __init__(self, project: Path, env: dict, count: int):
         super().__init__(daemon=True)
-        self.project, self.env, self.count, self.interval = project, env, count, interval
+        self.project, self.env, self.count = project, env, count
         self.seconds: list[float] = []
+        self.finished: list[float] = []  # when each new generation was swapped in (time.monotonic())
         self.failures: list[str] = []
-        self.stop = threading.Event()
 
     def edit(self, number: int) -> None:
         articles = sorted((self.project / "docs" / "en" / "support").glob("*.md"))
@@ -155,8 +158,6 @@ class Rebuilds(threading.Thread):
 
     def run(self) -> None:
         for number in range(self.count):
-            if self.stop.is_set():
-                break
             started = time.monotonic()
             self.edit(number)
             done = subprocess.run([str(BIN / "deflect"), "index"], env=self.env, capture_output=True, text=True)
@@ -164,7 +165,11 @@ class Rebuilds(threading.Thread):
             if done.returncode != 0 or "is current" not in done.stdout:
                 said = (done.stderr or done.stdout).strip().splitlines()
                 self.failures.append(said[-1] if said else f"exit {done.returncode}")
-            self.stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
+            else:
+                self.finished.append(time.monotonic())
+
+    def swaps_between(self, start: float, end: float) -> int:
+        return sum(start <= moment < end for moment in self.finished)
 
 
 def run_wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
@@ -178,12 +183,12 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
     return figures
 
 
-def row(path: str, connections: int, figures: dict) -> str:
+def row(path: str, connections: int, figures: dict, swaps: int) -> str:
     non_2xx = sum(figures["non_2xx"].values())
     detail = " (" + ", ".join(f"{s}: {c}" for s, c in sorted(figures["non_2xx"].items())) + ")" if non_2xx else ""
     sockets = "/".join(str(figures[kind]) for kind in ("connect", "read", "write", "timeout"))
     return (f"{path:<13} {connections:>5} {figures['rate']:>8.0f} {figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f} "
-            f"{non_2xx:>8}{detail}   {sockets}")
+            f"{swaps:>6} {non_2xx:>8}{detail}   {sockets}")
 
 
 def load_average() -> str:
@@ -246,22 +251,23 @@ def main() -> int:
               f"{', '.join(languages)}; wrk 2 threads, {args.seconds} s per run; {args.rebuilds} index builds "
               f"meanwhile")
         print(f"load average before: {load_average()}")
-        print(f"{'path':<13} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}   "
+        print(f"{'path':<13} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'swaps':>6} {'non-2xx':>8}   "
               f"socket errors connect/read/write/timeout")
-        runs = [("/healthz", "healthz.lua"), ("/api/suggest", "suggest.lua")]
-        measured = len(runs) * len(args.connections) * args.seconds
-        rebuilds = Rebuilds(project, env, args.rebuilds, measured / max(args.rebuilds, 1))
+        rebuilds = Rebuilds(project, env, args.rebuilds)
         rebuilds.start()
-        for path, script in runs:
+        measuring = time.monotonic()
+        for path, script in [("/healthz", "healthz.lua"), ("/api/suggest", "suggest.lua")]:
             for connections in args.connections:
-                print(row(path, connections, run_wrk(base + "/", work / script, connections, args.seconds)),
-                      flush=True)
-        rebuilds.stop.set()
+                started = time.monotonic()
+                figures = run_wrk(base + "/", work / script, connections, args.seconds)
+                print(row(path, connections, figures, rebuilds.swaps_between(started, time.monotonic())), flush=True)
+        measured = time.monotonic()
         rebuilds.join()
         print(f"load average after: {load_average()}")
         built = rebuilds.seconds
-        print(f"index builds during the runs: {len(built)} of {args.rebuilds}, {len(rebuilds.failures)} failed"
+        print(f"index builds: {len(built)}, {len(rebuilds.failures)} failed"
               + (f" ({rebuilds.failures[0]})" if rebuilds.failures else "")
+              + f", {rebuilds.swaps_between(measuring, measured)} swapped in during the runs"
               + (f"; {min(built):.1f}–{max(built):.1f} s each" if built else ""))
         print("worker memory: " + ", ".join(worker_memory(server.pid)))
     finally:
