@@ -8,10 +8,10 @@ trusted proxy), on a copy of the help center, and measures with wrk:
   with questions of the five languages in turn (a wrk Lua script; every
   request a different question), each ``--seconds`` at each of
   ``--connections``;
-* meanwhile ``deflect index`` runs ``--rebuilds`` times back to back from
-  the first measurement on, each after an author's edit of one article: new
-  generations are swapped in under the load (the ``swaps`` column counts
-  those of each run).
+* meanwhile ``deflect index`` runs ``--rebuilds`` times, spread over the
+  measurements, each after an author's edit of one article: new generations
+  are swapped in under the load (the ``swaps`` column counts those of each
+  run).
 
 The rate limit is on by default and real: each request comes from one of
 65,536 customers' addresses (``X-Forwarded-For`` behind the one trusted
@@ -141,11 +141,16 @@ def postgres_schema(base_url: str) -> tuple[str, Callable[[], None]]:
 
 
 class Rebuilds(threading.Thread):
-    """Run ``deflect index`` ``count`` times back to back, each after an author's edit of one article."""
+    """Run ``deflect index`` ``count`` times, each after an author's edit of one article.
 
-    def __init__(self, project: Path, env: dict, count: int):
+    One starts every ``interval`` seconds (the measurements' time shared out,
+    so that every run meets new generations), or at once when the previous
+    one took longer; all of them run, late ones after the measurements.
+    """
+
+    def __init__(self, project: Path, env: dict, count: int, interval: float):
         super().__init__(daemon=True)
-        self.project, self.env, self.count = project, env, count
+        self.project, self.env, self.count, self.interval = project, env, count, interval
         self.seconds: list[float] = []
         self.finished: list[float] = []  # when each new generation was swapped in (time.monotonic())
         self.failures: list[str] = []
@@ -157,7 +162,9 @@ class Rebuilds(threading.Thread):
             text.write(f"\nRevised for drill run {number}.\n")
 
     def run(self) -> None:
+        begun = time.monotonic()
         for number in range(self.count):
+            time.sleep(max(0.0, begun + number * self.interval - time.monotonic()))
             started = time.monotonic()
             self.edit(number)
             done = subprocess.run([str(BIN / "deflect"), "index"], env=self.env, capture_output=True, text=True)
@@ -253,10 +260,11 @@ def main() -> int:
         print(f"load average before: {load_average()}")
         print(f"{'path':<13} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'swaps':>6} {'non-2xx':>8}   "
               f"socket errors connect/read/write/timeout")
-        rebuilds = Rebuilds(project, env, args.rebuilds)
+        runs = [("/healthz", "healthz.lua"), ("/api/suggest", "suggest.lua")]
+        rebuilds = Rebuilds(project, env, args.rebuilds, len(runs) * len(args.connections) * args.seconds / args.rebuilds)
         rebuilds.start()
         measuring = time.monotonic()
-        for path, script in [("/healthz", "healthz.lua"), ("/api/suggest", "suggest.lua")]:
+        for path, script in runs:
             for connections in args.connections:
                 started = time.monotonic()
                 figures = run_wrk(base + "/", work / script, connections, args.seconds)
