@@ -10,7 +10,7 @@ import pytest
 
 from deflect import create_app
 from deflect.search import _open_generation, engine, rebuild_index, suggest
-from deflect.search.evidence import report
+from deflect.search.evidence import Evidence, report
 from deflect.search.index import MANIFEST, current_generation
 from deflect.search.scorer import whoosh_top
 
@@ -114,20 +114,37 @@ def test_evidence_teaches_an_article_its_customers_words(small_app):
     question = "the flux capacitor blinks orange"
     rebuild_index(small_app, echo=quiet)
     assert ids(small_app, question, "en") == []
-    evidence = [("en", "support/remote-assistance", "flux capacitor blinks orange again"),
-                ("en", "support/remote-assistance", "orange capacitor light blinks"),
-                ("en", "support/remote-assistance", "orange capacitor light blinks"),  # the same question once
-                ("fr", "support/remote-assistance", "condensateur orange"),
-                ("en", "support/unknown", "capacitor capacitor")]
+    evidence = [Evidence("en", "support/remote-assistance", "flux capacitor blinks orange again", "customer-1"),
+                Evidence("en", "support/remote-assistance", "orange capacitor light blinks", "customer-2"),
+                Evidence("en", "support/remote-assistance", "orange capacitor light blinks", "customer-2"),  # once
+                Evidence("fr", "support/remote-assistance", "condensateur orange", "customer-3"),
+                Evidence("en", "support/unknown", "capacitor capacitor", "customer-4")]
     generation = rebuild_index(small_app, echo=quiet, evidence=evidence)
     assert ids(small_app, question, "en") == ["support/remote-assistance"]
     assert ids(small_app, question, "fr") == []  # another language learned nothing (one question)
     assert report(generation) == ["en support/remote-assistance: blinks (2), capacitor (2), orange (2)"]
 
 
-def test_one_question_alone_teaches_nothing(small_app):
-    generation = rebuild_index(small_app, echo=quiet, evidence=[("en", "support/escalation", "blorpt blorpt")])
+def test_one_customer_alone_teaches_nothing(small_app):
+    evidence = [Evidence("en", "support/escalation", "blorpt blorpt", "customer-1"),
+                Evidence("en", "support/escalation", "the blorpt again", "customer-1"),
+                Evidence("en", "support/escalation", "still blorpt, blorpt", "customer-1")]
+    generation = rebuild_index(small_app, echo=quiet, evidence=evidence)
     assert report(generation) == []
+
+
+def test_learned_words_are_bounded_per_article_and_per_language(monkeypatch):
+    from deflect.search import evidence
+
+    monkeypatch.setattr(evidence, "MAX_LANGUAGE_WORDS", 3)
+    many = [Evidence("en", article, f"{word} {word}zz", customer) for article in ("a", "b")
+            for word in ("alpha", "bravo", "charlie") for customer in ("c1", "c2")]
+    learned = evidence.learn(many, {"en": {"a", "b"}})
+    assert sum(len(words) for words in learned.values()) == 3
+    assert all(n == 2 for words in learned.values() for _, n in words)
+    monkeypatch.setattr(evidence, "MAX_WORDS", 1)
+    assert [len(words) for words in evidence.learn(many, {"en": {"a", "b"}}).values()] == [1, 1]
+    assert evidence.learned_text([("alpha", 40)]) == "alpha alpha alpha"  # a word weighs at most MAX_REPEAT
 
 
 def test_the_index_is_read_through_shared_maps_not_copied(app):

@@ -20,8 +20,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Raises :class:`deflect.settings.SettingError` for an unknown ``DEFLECT_*``
     variable or a value of the wrong type.
     """
-    from deflect import (api, case_pages, check, cli, errors, feedback, forms, helpcenter, i18n, limits, my_cases,
-                         reports, search, security, staff, staging, store, support, sweep, vocabulary)
+    from deflect import (api, case_pages, check, cli, errors, feedback, forms, helpcenter, i18n, learning, limits,
+                         my_cases, reports, search, security, staff, staging, store, support, sweep, vocabulary)
     from deflect.mail import inbox, outbox
 
     app = Flask(__name__)
@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     store.init_app(app)
     search.init_app(app)
+    learning.init_app(app)                     # index builds learn from answered questions; deflect learned
     staging.init_app(app)
     outbox.init_app(app)                       # deflect worker: delivers the e-mail outbox
     sweep.init_app(app)                        # deflect sweep: the lifecycle's timed rules

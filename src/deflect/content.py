@@ -45,9 +45,7 @@ def fill_placeholders(markdown: str, extra: dict[str, Any], lang: str | None = N
     'Write to a@b.example.'
     """
     if lang is not None and article is not None:
-        project = project_folder(Path(article))
-        if project is not None:
-            extra = placeholder_values(project / MKDOCS_YML, lang)
+        extra = article_values(article, lang, extra)
 
     def value_of(match: re.Match[str]) -> str:
         value: Any = extra
@@ -60,6 +58,17 @@ def fill_placeholders(markdown: str, extra: dict[str, Any], lang: str | None = N
         return str(value)
 
     return PLACEHOLDER.sub(value_of, markdown)
+
+
+def article_values(article: Path | str, lang: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """Return what the placeholders of ``article`` in ``lang`` are filled with (see :func:`fill_placeholders`).
+
+    Its help center's :func:`placeholder_values`, or ``extra`` for a file
+    that belongs to none. A caller filling many articles of one folder
+    (an index build) may keep the answer per folder and language.
+    """
+    project = project_folder(Path(article))
+    return placeholder_values(project / MKDOCS_YML, lang) if project is not None else extra
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:

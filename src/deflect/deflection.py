@@ -11,6 +11,8 @@ ends it becomes one :class:`~deflect.store.Deflection` row.
 """
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -23,6 +25,9 @@ from deflect.store import Deflection, SuggestionShown
 
 #: The key of the deflection in progress in the Flask session cookie.
 COOKIE_KEY = "deflection"
+#: The cookie's key of the browser's own random key, kept across deflections (see :func:`browser_key`).
+BROWSER_COOKIE_KEY = "browser"
+BROWSER_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass
@@ -47,6 +52,7 @@ class CurrentDeflection:
     from_article: str | None
     started: str
     shown: list[Shown] = field(default_factory=list)
+    browser: str | None = None  # the browser's key (:func:`browser_key`); None in older cookies
 
     @property
     def staging(self) -> Staging:
@@ -75,7 +81,7 @@ class CurrentDeflection:
         """Return the store's row for this deflection, ended with ``outcome``."""
         now = datetime.now(timezone.utc)
         row = Deflection(query=self.question, lang=self.lang, from_article=self.from_article,
-                         product=self.product, outcome=outcome,
+                         product=self.product, outcome=outcome, submission_key=self.key, browser_key=self.browser,
                          created_at=datetime.fromisoformat(self.started), ended_at=now)
         row.suggestions = [SuggestionShown(rank=s.rank, article_id=s.id, lang=s.lang, score=s.score,
                                            opened=s.opened) for s in self.shown]
@@ -107,6 +113,19 @@ def forget() -> None:
     session.pop(COOKIE_KEY, None)
 
 
+def browser_key() -> str:
+    """Return this browser's random key, made on its first deflection and kept in its session cookie.
+
+    The search learns an article's words only from several customers
+    (:mod:`deflect.learning`): one browser's deflections, however many,
+    count as one customer. It names no one and outlives no cookie.
+    """
+    kept = session.get(BROWSER_COOKIE_KEY)
+    if not (isinstance(kept, str) and BROWSER_KEY.fullmatch(kept)):
+        kept = session[BROWSER_COOKIE_KEY] = secrets.token_hex(16)
+    return kept
+
+
 def start(db: Session, draft: dict[str, Any], suggestions: list) -> CurrentDeflection:
     """Start a deflection for step 1's ``draft`` and the ``suggestions`` it was shown.
 
@@ -122,7 +141,7 @@ def start(db: Session, draft: dict[str, Any], suggestions: list) -> CurrentDefle
             previous.end(db, "abandoned")
     deflection = CurrentDeflection(
         key=key, lang=draft["lang"], product=draft.get("product"), from_article=draft.get("from"),
-        started=datetime.now(timezone.utc).isoformat(),
+        started=datetime.now(timezone.utc).isoformat(), browser=browser_key(),
         shown=[Shown(rank=rank, id=item.id, lang=item.lang, anchor=item.url.partition("#")[2],
                      score=round(item.score, 4))
                for rank, item in enumerate(suggestions, start=1)],

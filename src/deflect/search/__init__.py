@@ -30,7 +30,7 @@ import json
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -40,7 +40,8 @@ from flask.cli import with_appcontext
 
 from deflect.helpcenter import current_help_center
 from deflect.search import engine
-from deflect.search.evidence import Evidence
+from deflect.search import evidence as evidence_module
+from deflect.search.evidence import Evidence, EvidenceUnavailable
 from deflect.search.lexicon import Lexicon
 from deflect.search.storage import open_index
 from deflect.search.index import SYNONYMS, build_generation, current_generation, prune, swap_in
@@ -69,8 +70,8 @@ class Suggestion:
     section: str = ""  # the heading of the section that answers ("": the article's beginning)
 
     def as_dict(self) -> dict:
-        """Return the keys of one ``/api/suggest`` result."""
-        return asdict(self)
+        """Return the keys of one ``/api/suggest`` result (its fields: no nested values to copy deeply)."""
+        return dict(vars(self))
 
 
 class SearchUnavailable(RuntimeError):
@@ -223,7 +224,8 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestio
 
 
 #: Where :func:`rebuild_index` finds the service's records when it is given none: a callable in
-#: ``app.extensions`` returning an iterable of ``(lang, article_id, question)`` (set by the store).
+#: ``app.extensions`` returning :class:`~deflect.search.evidence.Evidence` records, or raising
+#: :class:`~deflect.search.evidence.EvidenceUnavailable` (set by :mod:`deflect.learning`).
 EVIDENCE_SOURCE = "deflect.search.evidence"
 
 
@@ -235,13 +237,23 @@ def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int
     again, unless ``full`` (or the Markdown settings, vendor facts or index
     format changed). ``evidence``: questions that articles answered
     (:mod:`deflect.search.evidence`); by default what the callable registered
-    as ``app.extensions[EVIDENCE_SOURCE]`` returns, if any.
+    as ``app.extensions[EVIDENCE_SOURCE]`` returns, if any. When that
+    source cannot read the records (the store is down), the index is built
+    without them, and ``echo`` says so: the help center's own words must
+    not wait for the store.
     """
     help_center = app.extensions["deflect.help_center"]
     index_dir = Path(app.config["INDEX_DIR"])
     if evidence is None:
         source = app.extensions.get(EVIDENCE_SOURCE)
-        evidence = source() if source else ()
+        try:
+            evidence = list(source()) if source else []
+        except EvidenceUnavailable as exc:
+            echo(f"Warning: the service's records cannot be read ({exc}): indexing without what they teach.")
+            evidence = []
+        else:
+            if source:
+                echo(f"Learning from the service's records: {len(evidence)} answered question(s).")
     echo(f"Indexing the help center ({', '.join(help_center.languages)}) …")
     generation = build_generation(index_dir, help_center, Path(app.config["MKDOCS_YML"]), echo, procs=procs,
                                   evidence=evidence, full=full)
@@ -249,8 +261,10 @@ def rebuild_index(app: Flask, echo: Callable[..., None] = click.echo, procs: int
     prune(index_dir)
     manifest = json.loads((generation / "generation.json").read_text(encoding="utf-8"))
     counts = ", ".join(f"{lang} {n}" for lang, n in manifest["articles"].items())
+    learned = evidence_module.load(generation)
     echo(f"Search index {generation.name} is current ({manifest['build']}): articles {counts}; "
-         f"{manifest['fallbacks']} English fallbacks; {manifest['seconds']} s.")
+         f"{manifest['fallbacks']} English fallbacks; {len(learned)} article version(s) learned customers' "
+         f"words; {manifest['seconds']} s.")
     return generation
 
 

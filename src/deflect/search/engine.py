@@ -135,15 +135,22 @@ class QuestionWord:
 
         ``present``: the forms of the section's whole text (topic and body).
         """
-        if not self.forms(written) & present:  # the usual case: nothing of this word here
+        if self.forms(written).isdisjoint(present):  # the usual case: nothing of this word here
             return 0.0, False
         best, in_topic = 0.0, False
         for alternative in self.alternatives[written]:
-            if all(forms_ & topic for forms_ in alternative.words):
+            parts = alternative.words
+            if len(parts) == 1:  # most alternatives are one word: no generator to run
+                if not parts[0].isdisjoint(topic):
+                    in_topic = True
+                elif parts[0].isdisjoint(present):
+                    continue
+            elif all(not forms_.isdisjoint(topic) for forms_ in parts):
                 in_topic = True
-                best = max(best, alternative.credit)
-            elif all(forms_ & present for forms_ in alternative.words):
-                best = max(best, alternative.credit)
+            elif any(forms_.isdisjoint(present) for forms_ in parts):
+                continue
+            if alternative.credit > best:
+                best = alternative.credit
         return best, in_topic
 
     @property
@@ -224,6 +231,7 @@ class LanguageIndex:
 
     MAX_REMEMBERED = 100_000
     MAX_SECTIONS = 4096
+    MAX_SECTION_FORMS = 1024
 
     def __init__(self, searcher, lexicon: Lexicon, scorer: FlatScorer | None = None):
         self.searcher = searcher
@@ -232,6 +240,7 @@ class LanguageIndex:
         self.scorer = scorer or FlatScorer(searcher)
         self._frequencies: dict[tuple[str, str], int] = {}
         self._sections: dict[int, dict] = {}
+        self._section_forms: dict[tuple[int, str], tuple[frozenset[str], frozenset[str]]] = {}
 
     def frequency(self, name: str, text: str) -> int:
         """Return how many sections hold ``text`` in field ``name`` (0: the term is not indexed)."""
@@ -250,6 +259,21 @@ class LanguageIndex:
             if len(self._sections) >= self.MAX_SECTIONS:
                 self._sections.clear()
             found = self._sections[docnum] = self.searcher.stored_fields(docnum)
+        return found
+
+    def section_forms(self, docnum: int, written: str) -> tuple[frozenset[str], frozenset[str]]:
+        """Return :func:`section_forms` of a section.
+
+        At most :data:`MAX_SECTION_FORMS` are kept: every section of a help
+        center of a few hundred articles; a large one's sections rarely come
+        back, and their forms (a few KB each) would fill a worker's memory.
+        """
+        key = (docnum, written)
+        found = self._section_forms.get(key)
+        if found is None:
+            if len(self._section_forms) >= self.MAX_SECTION_FORMS:
+                self._section_forms.clear()
+            found = self._section_forms[key] = section_forms(self.section(docnum), written)
         return found
 
 
@@ -337,6 +361,15 @@ def text_forms(text: str, lang: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def section_forms(stored: dict, written: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Return the forms of a stored section's topic (title, keywords, heading, learned words) and of all its text."""
+    topic = text_forms(" ".join([stored["title"], stored["keywords"], stored["heading"]]), written)
+    body = text_forms(stored["text"], written)
+    if stored.get("learned"):  # customers' own words for what it is about: its topic, scored lower
+        topic = topic | text_forms(stored["learned"], stored["lang"])
+    return topic, topic | body
+
+
 @dataclass
 class ArticleMatch:
     """What the scanned sections of one article matched: the record the confidence rule reads."""
@@ -347,15 +380,19 @@ class ArticleMatch:
     written: str = ""  # the language that section is written in
     credits: dict[int, float] = field(default_factory=dict)  # question word → best credit over sections
     topic_hit: bool = False  # a matched word is in a title, keywords or heading
+    _coverage: float | None = field(default=None, repr=False, compare=False)  # worked out once all are added
 
-    def add_section(self, stored: dict, score: float, written: str, question: Question) -> None:
-        """Count one section: the words it matches and, if it is the best so far, its score."""
-        topic = text_forms(" ".join([stored["title"], stored["keywords"], stored["heading"]]), written)
-        body = text_forms(stored["text"], written)
-        if stored.get("learned"):  # customers' own words for what it is about: its topic, scored lower
-            topic = topic | text_forms(stored["learned"], stored["lang"])
-        present = topic | body
+    def add_section(self, stored: dict, score: float, written: str, question: Question,
+                    found: tuple[frozenset[str], frozenset[str]] | None = None) -> None:
+        """Count one section: the words it matches and, if it is the best so far, its score.
+
+        ``found``: the section's :func:`section_forms`, when the caller keeps them.
+        """
+        topic, present = found or section_forms(stored, written)
+        self._coverage = None
         for number, entry in enumerate(question):
+            if entry.forms(written).isdisjoint(present):  # the usual case: nothing of this word here
+                continue
             credit, in_topic = entry.credit_in(written, topic, present)
             if credit:
                 self.topic_hit |= in_topic and not (entry.circumstance or entry.product)
@@ -368,14 +405,21 @@ class ArticleMatch:
 
         For the confidence rule (``confidence``), what the question is about:
         its circumstance words count as unmatched, its product names not at all.
+        Ranking asks for it once per article, so the plain share is kept.
         """
         if not confidence:
-            matched = sum(question[number].weight * credit for number, credit in self.credits.items())
-            return matched / question.weight if question.weight else 0.0
+            if self._coverage is None:
+                matched = sum(question[number].weight * credit for number, credit in self.credits.items())
+                self._coverage = matched / question.weight if question.weight else 0.0
+            return self._coverage
         matched = sum(question[number].weight * credit for number, credit in self.credits.items()
                       if not (question[number].circumstance or question[number].product))
         total = sum(entry.weight for entry in question if not entry.product)
         return matched / total if total else 0.0
+
+    def rank_score(self, question: Question) -> float:
+        """Return what articles are ranked by: score × coverage^:data:`COORDINATION`."""
+        return self.score * self.coverage(question) ** COORDINATION
 
     def per_word(self, question: Question) -> float:
         """Return the article's score divided by the question's informative words."""
@@ -405,10 +449,12 @@ def rank(index: LanguageIndex, question: Question, lang: str, default: str) -> l
     articles: dict[str, ArticleMatch] = {}
     for score, docnum in index.scorer.top(terms, SECTIONS_SCANNED):
         stored = index.section(docnum)
+        written = default if stored["fallback"] else lang
         match = articles.setdefault(stored["article"], ArticleMatch(stored["article"]))
-        match.add_section(stored, score * stored.get("weight", 1.0), default if stored["fallback"] else lang, question)
+        match.add_section(stored, score * stored.get("weight", 1.0), written, question,
+                          index.section_forms(docnum, written))
     # Lucene's old "coordination": an article matching more of the question ranks higher.
-    return sorted(articles.values(), key=lambda m: -m.score * m.coverage(question) ** COORDINATION)
+    return sorted(articles.values(), key=lambda m: -m.rank_score(question))
 
 
 def suggest_in(index: LanguageIndex, query: str, lang: str, default: str, limit: int,
@@ -419,8 +465,7 @@ def suggest_in(index: LanguageIndex, query: str, lang: str, default: str, limit:
     for match in rank(index, question, lang, default):
         if not match.confident(question):
             continue
-        if found and match.score * match.coverage(question) ** COORDINATION < MIN_RELATIVE_SCORE * (
-                found[0][0].score * found[0][0].coverage(question) ** COORDINATION):
+        if found and match.rank_score(question) < MIN_RELATIVE_SCORE * found[0][0].rank_score(question):
             break
         found.append((match, best_snippet(match.best["text"], match.matched_forms(question), match.written)))
         if len(found) >= limit:

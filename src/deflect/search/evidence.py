@@ -1,27 +1,34 @@
 """Learn from the service's records: customers' own words become evidence for the article that helped.
 
-The evidence is an iterable of ``(lang, article_id, question)``: questions
-whose deflection ended with "this solved it" on an article, and (later)
-questions agents answered with an article. :func:`learn` turns it into a few
-words per article and language, which the next index build adds to the
-article's first section in a field of its own (``learned``), weighing less
-than the article's text (:data:`deflect.search.engine.FIELD_BOOSTS`).
+The evidence is an iterable of :class:`Evidence`: a question, the article
+that answered it, in which language, and who asked (its *source*: one
+customer, as well as the records tell). :mod:`deflect.learning` reads it from
+the store: deflections that ended with "this solved my problem" on an
+article, and cases an agent solved with one. :func:`learn` turns it into a
+few words per article and language, which the next index build adds to the
+article's first section in a field of its own (``learned``), weighing as
+much as the article's body text and less than its title
+(:data:`deflect.search.engine.FIELD_BOOSTS`).
 
 Bounded, so that no customer changes what another sees:
 
 * nothing changes until the index is rebuilt (``deflect index``);
-* a word counts for an article only once at least :data:`MIN_QUESTIONS`
-  different questions used it, each question counting once;
-* an article learns at most :data:`MAX_WORDS` words, and a word counts at
-  most :data:`MAX_REPEAT` times however often it was asked;
+* a word counts for an article only once at least :data:`MIN_SOURCES`
+  different sources used it, each source counting once however often it
+  asked (one customer alone teaches nothing);
+* an article learns at most :data:`MAX_WORDS` words, a language at most
+  :data:`MAX_LANGUAGE_WORDS`, and a word weighs at most :data:`MAX_REPEAT`
+  times however many asked;
 * only articles that exist, in a language of the help center, learn.
 
 Each generation keeps what it learned in ``learned.json``; authors review it
-with :func:`report` (and fix an article's own words when a pattern shows).
+with :func:`report` and ``deflect learned`` (and fix an article's own words
+when a pattern shows).
 
->>> learned = learn([("en", "support/escalation", "talk to someone senior"),
-...                  ("en", "support/escalation", "I want someone senior now"),
-...                  ("en", "support/escalation", "pizza")], {"en": {"support/escalation"}})
+>>> learned = learn([Evidence("en", "support/escalation", "talk to someone senior", "a"),
+...                  Evidence("en", "support/escalation", "I want someone senior now", "b"),
+...                  Evidence("en", "support/escalation", "senior manager please", "b"),
+...                  Evidence("en", "support/escalation", "pizza", "c")], {"en": {"support/escalation"}})
 >>> learned[("en", "support/escalation")]
 (('senior', 2), ('someone', 2))
 """
@@ -30,15 +37,28 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from deflect.search.analysis import words
 
-#: One record: the question's language, the article that answered it, the question.
-Evidence = tuple[str, str, str]
+
+class Evidence(NamedTuple):
+    """One question an article answered: its language, the article, the question, and who asked."""
+
+    lang: str
+    article: str
+    question: str
+    source: str  # one customer, as the records tell (a browser's key, an e-mail address): counted once
+
+
+class EvidenceUnavailable(RuntimeError):
+    """The service's records cannot be read now: the index is built without what they teach."""
+
+
 FILE = "learned.json"
-MIN_QUESTIONS = 2
+MIN_SOURCES = 2
 MAX_WORDS = 30
+MAX_LANGUAGE_WORDS = 1000
 MAX_REPEAT = 3
 #: Only the beginning of a long question is read (the subject and the first sentences).
 MAX_QUESTION_CHARS = 500
@@ -47,28 +67,36 @@ Learned = dict[tuple[str, str], tuple[tuple[str, int], ...]]
 
 
 def learn(evidence: Iterable[Evidence], articles: Mapping[str, set[str]]) -> Learned:
-    """Return ``(lang, article) → ((word, questions), …)``, the words most questions shared, commonest first.
+    """Return ``(lang, article) → ((word, sources), …)``, the words most sources shared, commonest first.
 
     ``articles`` maps each language to the article ids it serves (its own
     and the English ones standing in); evidence for anything else is ignored.
     """
-    counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    seen: set[tuple[str, str, str]] = set()
-    for lang, article, question in evidence:
-        if article not in articles.get(lang, ()) or not isinstance(question, str):
+    sources: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for lang, article, question, source in evidence:
+        if article not in articles.get(lang, ()) or not isinstance(question, str) or not source:
             continue
         text = " ".join(question[:MAX_QUESTION_CHARS].split()).lower()
-        if (lang, article, text) in seen:  # the same question twice is one question
-            continue
-        seen.add((lang, article, text))
-        counts[(lang, article)].update(set(words(text, lang)))
+        for word in set(words(text, lang)):
+            sources[(lang, article)][word].add(source)
     learned: Learned = {}
-    for key, counter in counts.items():
-        kept = [(word, n) for word, n in counter.items() if n >= MIN_QUESTIONS]
+    for key, by_word in sources.items():
+        kept = [(word, len(found)) for word, found in by_word.items() if len(found) >= MIN_SOURCES]
         kept.sort(key=lambda item: (-item[1], item[0]))
         if kept:
             learned[key] = tuple(kept[:MAX_WORDS])
-    return learned
+    return _within_language_bound(learned)
+
+
+def _within_language_bound(learned: Learned) -> Learned:
+    """Keep at most :data:`MAX_LANGUAGE_WORDS` words per language, those most sources used."""
+    per_language: dict[str, list] = defaultdict(list)
+    for (lang, article), found in learned.items():
+        per_language[lang] += [(-n, article, word) for word, n in found]
+    kept = {(lang, article, word) for lang, rows in per_language.items()
+            for _, article, word in sorted(rows)[:MAX_LANGUAGE_WORDS]}
+    bounded = {key: tuple(item for item in found if (*key, item[0]) in kept) for key, found in learned.items()}
+    return {key: found for key, found in bounded.items() if found}
 
 
 def learned_text(words_counts: Iterable[tuple[str, int]]) -> str:
@@ -94,6 +122,15 @@ def save(learned: Learned, folder: Path) -> Path:
     return path
 
 
+def load(folder: Path) -> Learned:
+    """Return what a generation learned (empty when it learned nothing or predates learning)."""
+    path = Path(folder) / FILE
+    if not path.is_file():
+        return {}
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return {(row["lang"], row["article"]): tuple(row["words"].items()) for row in rows}
+
+
 def report(folder: Path) -> list[str]:
     """Return one line per article and language: the words a generation learned from customers.
 
@@ -103,9 +140,5 @@ def report(folder: Path) -> list[str]:
     >>> report(folder)
     ['fr support/escalation: responsable (4)']
     """
-    path = Path(folder) / FILE
-    if not path.is_file():
-        return []
-    rows = json.loads(path.read_text(encoding="utf-8"))
-    return [f"{row['lang']} {row['article']}: " + ", ".join(f"{w} ({n})" for w, n in row["words"].items())
-            for row in rows]
+    return [f"{lang} {article}: " + ", ".join(f"{w} ({n})" for w, n in found)
+            for (lang, article), found in sorted(load(folder).items())]

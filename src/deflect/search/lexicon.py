@@ -104,11 +104,14 @@ class Lexicon:
         """Return how many sections hold each folded word, and a spelling of each as written."""
         frequencies: Counter[str] = Counter()
         written: dict[str, str] = {}  # folded → a spelling as written (the lemmatizer needs accents)
+        folds: dict[str, str] = {}  # each spelling folded once: a help center repeats its words
         for section in sections:
             folded = set()
             for word in section:
-                key = fold(word)
-                written.setdefault(key, word)
+                key = folds.get(word)
+                if key is None:
+                    key = folds[word] = fold(word)
+                    written.setdefault(key, word)
                 folded.add(key)
             frequencies.update(folded)
         return frequencies, written

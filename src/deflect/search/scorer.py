@@ -41,8 +41,9 @@ class FlatScorer:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.count = self.reader.doc_count_all()
-        self._lengths: dict[tuple[int, str], array] = {}
+        self._norms: dict[tuple[int, str], tuple[float, list[float], array]] = {}
         self._postings: dict[tuple[int, str, str], list[tuple]] = {}
+        self._frequencies: dict[tuple[str, str], int] = {}
 
     def _blocks(self, number: int, segment, fieldname: str, text: str) -> list[tuple]:
         """Return a term's posting blocks in one segment as ``(ids, weights)`` pairs, decoded once."""
@@ -64,15 +65,36 @@ class FlatScorer:
             self._postings[key] = blocks
         return blocks
 
-    def _field_lengths(self, number: int, segment, fieldname: str) -> array:
+    def _norms_of(self, number: int, segment, fieldname: str) -> tuple[float, list[float], array]:
+        """Return BM25's length normalisation ``K1·(1 − b) + K1·b·fl/avg`` of a segment's sections.
+
+        As ``(K1·(1 − b), table, lengths)``: each section's length byte
+        (Whoosh stores one per section and field) and, per possible byte, its
+        ``K1·b·fl/avg``, added up as Whoosh's formula is (the same numbers to
+        the last bit). It depends on the field alone, never on the term: worked
+        out once per searcher and field, the loop over postings makes no call,
+        and a section costs one byte of memory per field, not a float.
+        """
         key = (number, fieldname)
-        lengths = self._lengths.get(key)
-        if lengths is None:
+        norms = self._norms.get(key)
+        if norms is None:
             # The per-document reader's length column: one byte per section, as doc_field_length reads it.
             column = segment._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
             lengths = array("B", column) if column is not None else array("B", bytes(segment.doc_count_all()))
-            self._lengths[key] = lengths
-        return lengths
+            average = (self.reader.field_length(fieldname) / (self.count or 1)) or 1
+            b = UNNORMALISED.get(fieldname, B)
+            base, slope = K1 * (1 - b), K1 * b / average
+            norms = self._norms[key] = (base, [slope * byte_to_length(n) for n in range(256)], lengths)
+        return norms
+
+    def _frequency(self, fieldname: str, text: str) -> int:
+        key = (fieldname, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            if len(self._frequencies) >= self.MAX_POSTINGS:
+                self._frequencies.clear()
+            found = self._frequencies[key] = self.reader.doc_frequency(fieldname, text)
+        return found
 
     def scores(self, terms: list[Term]) -> dict[int, float]:
         """Return section number → BM25F score of the sections holding at least one term."""
@@ -82,27 +104,23 @@ class FlatScorer:
         leaves = list(self.reader.leaf_readers())
         for term in terms:
             fieldname, text, boost = term.fieldname, term.text, term.boost
-            frequency = self.reader.doc_frequency(fieldname, text)
+            frequency = self._frequency(fieldname, text)
             if not frequency:
                 continue
-            idf = log(count / (frequency + 1)) + 1
-            average = (self.reader.field_length(fieldname) / count) or 1
-            b = UNNORMALISED.get(fieldname, B)
-            # bm25 = idf·tf·(K1+1) / (tf + K1·(1 − b + b·fl/avg)); constants folded out of the loop
-            top = boost * idf * (K1 + 1)
-            base, slope = K1 * (1 - b), K1 * b / average
+            # bm25 = idf·tf·(K1+1) / (tf + K1·(1 − b + b·fl/avg)); the constants folded out of the loop
+            top = boost * (log(count / (frequency + 1)) + 1) * (K1 + 1)
             for number, (segment, offset) in enumerate(leaves):
                 blocks = self._blocks(number, segment, fieldname, text)
                 if not blocks:
                     continue
-                lengths = self._field_lengths(number, segment, fieldname)
+                base, table, lengths = self._norms_of(number, segment, fieldname)
                 deleted = segment.has_deletions()
                 for ids, weights in blocks:
                     for docnum, tf in zip(ids, weights):
                         if deleted and segment.is_deleted(docnum):
                             continue
                         key = docnum + offset
-                        scores[key] = get(key, 0.0) + top * tf / (tf + base + slope * byte_to_length(lengths[docnum]))
+                        scores[key] = get(key, 0.0) + top * tf / (tf + base + table[lengths[docnum]])
         return scores
 
     def top(self, terms: list[Term], limit: int) -> list[tuple[float, int]]:

@@ -65,6 +65,12 @@ class Deflection(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column()
+    #: The deflection's key: the "Was this article helpful?" votes cast during it carry it as their
+    #: ``deflection_key``, and the case filed at its end as its ``submission_key``.
+    submission_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: A random key the customer's browser keeps (in its session cookie) across its deflections: the
+    #: search learns from several customers, not from one customer's many deflections (deflect.learning).
+    browser_key: Mapped[str | None] = mapped_column(String(64))
 
     suggestions: Mapped[list[SuggestionShown]] = relationship(
         back_populates="deflection", order_by="SuggestionShown.rank", cascade="all, delete-orphan")
