@@ -284,7 +284,8 @@ def main() -> int:
             server.wait(timeout=60)
             text = (work / "gunicorn.log").read_text(encoding="utf-8", errors="replace")
             print(f"gunicorn log: {text.count('Booting worker')} worker starts, "
-                  f"{text.count('Traceback')} tracebacks, {text.count('[ERROR]')} errors")
+                  f"{text.count('WORKER TIMEOUT')} worker timeouts, {text.count('Traceback')} tracebacks, "
+                  f"{text.count('[ERROR]')} errors")
         drop_schema()
         shutil.rmtree(work, ignore_errors=True)
     return 0
