@@ -97,7 +97,7 @@ CUSTOMER_MAILS: dict[str, MailWords] = {
     # every link must not answer): the customer confirms there.
     "survey": MailWords(
         Label("survey", "question"),
-        _l("Your case %(reference)s is solved. One question: %(question)s Choose a score below, from 1 "
+        _l("Support has solved your case %(reference)s. One question: %(question)s Choose a score below, from 1 "
            "(%(lowest)s) to %(scale)s (%(highest)s): it opens your case page with that score chosen, and you "
            "confirm it there with “%(send)s”, with a comment if you wish.")),
 }
