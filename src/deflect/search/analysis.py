@@ -147,6 +147,27 @@ ELSEWHERE_WORDS = {
            "museo", "biblioteca", "gimnasio", "aeropuerto", "estación", "tren", "autobús", "taxi",
            "policía", "juzgado", "hacienda", "pasaporte", "paquete"},
 }
+# Trades and services of private life (a locksmith, a garage, a landlord, the tax office).
+for _lang, _words in {
+    "en": {"locksmith", "plumber", "electrician", "mechanic", "garage", "tenant", "landlady", "taxes", "flight",
+           "flights"},
+    "de": {"schlüsseldienst", "klempner", "elektriker", "werkstatt", "autowerkstatt", "vermieter", "vermieterin",
+           "mieter", "steuererklärung", "steuern", "flug", "arztpraxis", "handwerker"},
+    "fr": {"serrurier", "plombier", "électricien", "garagiste", "mécanicien", "bailleur", "locataire", "loyer",
+           "médecin", "avion"},
+    "it": {"fabbro", "idraulico", "elettricista", "meccanico", "carrozzeria", "inquilino", "affitto", "redditi",
+           "volo", "voli"},
+    "es": {"cerrajero", "fontanero", "electricista", "mecánico", "taller", "casero", "inquilino", "alquiler",
+           "vuelo", "vuelos", "correos", "ambulatorio"},
+}.items():
+    ELSEWHERE_WORDS[_lang] |= _words
+#: Other vendors' products and services: a question about them is not one for this help
+#: center (Excel and PowerPoint stay the vendor's export formats, see PRODUCT_WORDS).
+OTHER_VENDORS = {"iphone", "ipad", "macbook", "android", "outlook", "gmail", "hotmail", "facebook", "instagram",
+                 "whatsapp", "tiktok", "netflix", "amazon", "ebay", "paypal", "spotify", "playstation", "xbox",
+                 "vlookup", "sverweis", "recherchev", "buscarv", "cerca.vert"}
+for _lang in ELSEWHERE_WORDS:
+    ELSEWHERE_WORDS[_lang] |= OTHER_VENDORS | ({"word"} if _lang != "en" else set())  # Microsoft Word
 
 #: How customers name the vendor's products (``mkdocs.yml``: ``extra.products``) and the
 #: files they export: which product a question is about, not which support topic. They
@@ -259,6 +280,8 @@ def is_elsewhere(word: str, lang: str) -> bool:
 
     >>> is_elsewhere("pharmacy", "en"), is_elsewhere("Mairie", "fr"), is_elsewhere("hotline", "en")
     (True, True, False)
+    >>> is_elsewhere("iPhone", "es"), is_elsewhere("Word", "it"), is_elsewhere("word", "en"), is_elsewhere("excel", "de")
+    (True, True, False, False)
     """
     return fold(word) in _elsewhere(lang)
 
