@@ -187,6 +187,15 @@ def test_a_question_about_something_else_stays_silent(app, lang, query):
     ("en", "can I call the hotline on sunday", "support/contact"),
     ("fr", "les délais comptent-ils le week-end", "support/sla"),
     ("it", "l'assistenza telefonica risponde il sabato?", "support/contact"),
+    # another place or another vendor's product is the question's subject, however many support words
+    # it shares, unless the question also names the vendor's product or its support
+    ("fr", "l'hôtel m'a envoyé une enquête de satisfaction, je dois répondre ?", None),
+    ("es", "Windows 10 error de actualización, no se instala", None),
+    ("de", "Vermieter reagiert nicht auf meine Mängelanzeige, wie eskaliere ich das?", None),
+    ("en", "is help with microsoft office included in support", "support/index"),
+    ("de", "Windows-Update: seitdem startet der Data Hub nicht mehr", "support/incidents"),
+    # a rare word the help center does not know (another trade's term) weighs half against it
+    ("fr", "devenir partenaire revendeur de vos logiciels", None),
 ])
 def test_circumstances_and_guesses_do_not_make_a_question_ours(app, lang, query, article):
     found = ids(app, query, lang)

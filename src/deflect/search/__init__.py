@@ -196,7 +196,7 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestio
         raise ValueError(f"unknown language {lang!r}: validate it before searching")
     if not query or not query.strip():
         return []
-    query = query[:MAX_QUERY_CHARS]
+    query = engine.cut(query)
     opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
     key = (opened.generation, help_center.pages_base, lang, query, limit)
     with _answers_lock:

@@ -165,9 +165,38 @@ for _lang, _words in {
 #: center (Excel and PowerPoint stay the vendor's export formats, see PRODUCT_WORDS).
 OTHER_VENDORS = {"iphone", "ipad", "macbook", "android", "outlook", "gmail", "hotmail", "facebook", "instagram",
                  "whatsapp", "tiktok", "netflix", "amazon", "ebay", "paypal", "spotify", "playstation", "xbox",
-                 "vlookup", "sverweis", "recherchev", "buscarv", "cerca.vert"}
+                 "vlookup", "sverweis", "recherchev", "buscarv", "cerca.vert",
+                 # platforms and other vendors' software (a question about them names our product, if ours)
+                 "windows", "microsoft", "ios", "macos", "google", "chrome", "firefox", "safari", "sap",
+                 "salesforce", "slack", "skype", "linkedin", "youtube", "icloud", "onedrive", "dropbox"}
 for _lang in ELSEWHERE_WORDS:
     ELSEWHERE_WORDS[_lang] |= OTHER_VENDORS | ({"word"} if _lang != "en" else set())  # Microsoft Word
+
+#: Classes of private life that share support words ("deadline", "opening hours", "urgent",
+#: "application") in every language: insurers and bank accounts, the tax return, doctors and
+#: vets, applying for a job with the vendor.
+for _lang, _words in {
+    "en": {"insurance", "insurer", "tax", "clinic", "vet", "hiring", "vacancy", "vacancies"},
+    "de": {"versicherung", "krankenkasse", "girokonto", "steuer", "tierarzt", "stellenangebote",
+           "stellenangebot", "bewerbung"},
+    "fr": {"assurance", "assureur", "mutuelle", "bancaire", "impôt", "vétérinaire", "clinique", "emploi",
+           "candidature", "recrutement"},
+    "it": {"assicurazione", "bancario", "bancaria", "tasse", "730", "veterinario", "clinica", "candidatura",
+           "assunzioni"},
+    "es": {"aseguradora", "bancaria", "bancario", "renta", "veterinario", "clínica", "salud", "empleo",
+           "vacante", "vacantes", "candidatura"},
+}.items():
+    ELSEWHERE_WORDS[_lang] |= _words
+
+#: Words naming the vendor's support itself: a question that names another place or product
+#: but also these ("is help with Microsoft Office included in support?") is ours after all.
+SUPPORT_WORDS = {
+    "en": {"support", "hotline", "helpdesk"},
+    "de": {"support", "hotline", "helpdesk"},
+    "fr": {"support", "hotline", "helpdesk"},
+    "it": {"supporto", "support", "hotline", "helpdesk"},
+    "es": {"soporte", "support", "hotline", "helpdesk"},
+}
 
 #: How customers name the vendor's products (``mkdocs.yml``: ``extra.products``) and the
 #: files they export: which product a question is about, not which support topic. They
@@ -183,6 +212,9 @@ PRODUCT_WORDS.update({
     "it": PRODUCT_WORDS["en"] | {"applicazione", "cellulare"},
     "es": PRODUCT_WORDS["en"] | {"móvil", "aplicación", "celular", "consola"},
 })
+
+#: The files the products export: another vendor's program too ("Excel: how to freeze a row").
+EXPORT_FORMATS = {"excel", "pdf", "powerpoint"}
 
 #: Stop words of Whoosh's lists that name a support topic: searched after all.
 TOPIC_WORDS = {
@@ -284,6 +316,21 @@ def is_elsewhere(word: str, lang: str) -> bool:
     (True, True, False, False)
     """
     return fold(word) in _elsewhere(lang)
+
+
+@lru_cache(maxsize=None)
+def _ours(lang: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in (PRODUCT_WORDS.get(lang, set()) - EXPORT_FORMATS)
+                     | SUPPORT_WORDS.get(lang, set()))
+
+
+def is_ours(word: str, lang: str) -> bool:
+    """Tell whether a lower-cased word names the vendor's products or its support (an anchor of its questions).
+
+    >>> is_ours("dashboards", "en"), is_ours("Soporte", "es"), is_ours("bank", "en")
+    (True, True, False)
+    """
+    return fold(word) in _ours(lang)
 
 
 @lru_cache(maxsize=None)

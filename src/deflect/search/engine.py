@@ -57,8 +57,8 @@ from functools import lru_cache
 from whoosh import scoring
 from whoosh.query import Term
 
-from deflect.search.analysis import (WORD, forms, informativeness, is_circumstance, is_elsewhere, is_product,
-                                     words, zipf)
+from deflect.search.analysis import (WORD, forms, informativeness, is_circumstance, is_elsewhere, is_ours,
+                                     is_product, words, zipf)
 from deflect.search.articles import snippet
 from deflect.search.index import TEXT_FIELDS, field_name
 from deflect.search.lexicon import Lexicon
@@ -80,11 +80,11 @@ SYNONYM_CREDIT = 0.75
 INFLECTED_WEIGHT = 0.8
 INFLECTED_CREDIT = 0.9
 MIN_SCOPE = 0.6
-#: A word naming another place or organisation counts this much against the scope, whatever its frequency
-#: (an everyday word counts its informativeness, at most 1; 2 silenced "we are a bank and our dashboards are down").
-ELSEWHERE_WEIGHT = 1.0
 #: Everyday words this common (Zipf) that the help center does not know speak of something else.
 FOREIGN_ZIPF = (2.5, 5.5)
+#: A rarer word it does not know (a name, a term of another trade, an error code, a typo it cannot
+#: correct) may be either, so it counts half ("gastroenteritis", "Lufthansa", "precompilato").
+RARE_WEIGHT = 0.5
 MIN_COVERAGE = 0.5
 #: An article that holds this share of the question in its text needs no matched word in its topic.
 MIN_BODY_COVERAGE = 0.9
@@ -123,6 +123,7 @@ class QuestionWord:
     circumstance: bool = False  # it says when or where, not what (analysis.CIRCUMSTANCE_WORDS)
     product: bool = False  # it names the product, not the support topic (analysis.PRODUCT_WORDS)
     elsewhere: bool = False  # it names another place or organisation (analysis.ELSEWHERE_WORDS)
+    ours: bool = False  # it names the vendor's product or support (analysis.is_ours)
     alternatives: dict[str, list[Alternative]] = field(default_factory=dict)
     _forms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -194,26 +195,50 @@ class Question:
         A word the help center knows (as written, corrected, inflected or
         through the synonyms file) speaks it; an everyday word it does not
         know (Zipf between :data:`FOREIGN_ZIPF` bounds: "farmacia",
-        "Bundesliga", "recette") speaks of something else. Words rarer than
-        that (product names, typos it cannot correct) and commoner (fillers)
-        say nothing either way, nor do circumstance words, nor an everyday
-        word the help center knows only as the beginning of a longer one
-        ("postale" → "posta"). Each counts its informativeness, except a word
-        naming another place or organisation ("bank", "farmacia"), which
-        speaks of something else with :data:`ELSEWHERE_WEIGHT`.
+        "Bundesliga", "recette") speaks of something else; a rarer one (a
+        name, another trade's term, a typo it cannot correct) may be either and
+        counts :data:`RARE_WEIGHT`; commoner ones (fillers) say nothing, nor do
+        the vendor's product names, circumstance words, or an everyday word the
+        help center knows only as the beginning of a longer one ("postale" →
+        "posta"). Each counts its informativeness.
+
+        A word naming another place, organisation or vendor's product
+        ("hotel", "Vermieter", "Windows": :data:`~deflect.search.analysis.ELSEWHERE_WORDS`)
+        is what the question is about, however many support words it shares
+        ("the hotel sent me a satisfaction survey"): the scope is 0, unless the
+        question also names the vendor's product or its support ("we are a bank
+        and our dashboards are down", "is Microsoft Office included in
+        support": :func:`~deflect.search.analysis.is_ours`), where it is one
+        more word the help center does not know.
         """
+        if any(entry.elsewhere for entry in self.words) and not any(entry.ours for entry in self.words):
+            return 0.0
         known = foreign = 0.0
         low, high = FOREIGN_ZIPF
         for entry in self.words:
             if entry.circumstance or (entry.guessed and entry.zipf):
                 continue
-            if entry.elsewhere:
-                foreign += ELSEWHERE_WEIGHT
-            elif entry.alternatives:
+            if entry.alternatives and not entry.elsewhere:
                 known += entry.weight
             elif low <= entry.zipf <= high:
                 foreign += entry.weight
+            elif entry.zipf < low and not entry.product:
+                foreign += RARE_WEIGHT * entry.weight
         return known / (known + foreign) if known + foreign else 0.0
+
+
+def cut(query: str) -> str:
+    """Return the first :data:`MAX_QUERY_CHARS` characters of ``query``, without a word the cut split.
+
+    The stub of a split word ("lo" of "lorem") is no word of the question: it
+    would count against the question's scope as a word the help center does not know.
+    """
+    if len(query) <= MAX_QUERY_CHARS:
+        return query
+    text = query[:MAX_QUERY_CHARS]
+    if query[MAX_QUERY_CHARS].isspace():
+        return text
+    return text.rpartition(" ")[0] or text
 
 
 def clean_query(text: str) -> str:
@@ -285,9 +310,9 @@ def question_words(index: LanguageIndex, query: str, lang: str, default: str,
     lexicon (inflections, families, corrections) and synonyms; the English
     articles standing in for missing translations with English's analysis only.
     """
-    typed = list(dict.fromkeys(words(clean_query(query[:MAX_QUERY_CHARS]), lang)))[:MAX_WORDS]
+    typed = list(dict.fromkeys(words(clean_query(cut(query)), lang)))[:MAX_WORDS]
     found = [QuestionWord(word, informativeness(word, lang), zipf(word, lang), is_circumstance(word, lang),
-                          is_product(word, lang), is_elsewhere(word, lang)) for word in typed]
+                          is_product(word, lang), is_elsewhere(word, lang), is_ours(word, lang)) for word in typed]
     written_in = [lang] if lang == default else [lang, default]
     for entry in found:
         for written in written_in:

@@ -123,7 +123,7 @@ def matching_articles(case: Case) -> list[ArticleMatch]:
     """The articles that answer the case, in the case's language (the deflection search, as the form uses it)."""
     from deflect.support import find_suggestions
 
-    question = f"{case.subject}\n{case.description}"[:search.MAX_QUERY_CHARS]
+    question = f"{case.subject}\n{case.description}"  # suggest() cuts it
     return [ArticleMatch(found.id, found.title, absolute(found.url), found.snippet, found.fallback)
             for found in find_suggestions(question, case.lang)[:SUGGESTIONS]]
 
