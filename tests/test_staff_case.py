@@ -138,10 +138,12 @@ def test_triage_with_an_article_in_the_case_language_records_the_solution(app, c
     [mail] = mails(app, "solution_proposed")
     assert mail.lang == "fr" and app.config["PUBLIC_URL"] + "/fr/support/sla/" in mail.text
     assert events(app, case.id)[-1].data == {"article": "support/sla"}
-    # A forged article id is not recorded (the message still goes).
+    # A rejected solution's article did not solve the case; a forged article id is not recorded
+    # (the message still goes, a solution without an article).
     customer(app, case.id, "reject_solution", body="Toujours bloqué")
+    assert load(app, Case, case.id).solved_with_article is None
     act(client, case.id, "message", action="propose_solution", body="Essayez ceci.", article="../../etc/passwd")
-    assert load(app, Case, case.id).solved_with_article == "support/sla"
+    assert load(app, Case, case.id).solved_with_article is None
     assert events(app, case.id)[-1].data == {}
 
 

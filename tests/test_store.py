@@ -199,3 +199,36 @@ def test_the_migrations_build_exactly_the_models(store_app):
     with engine(store_app).connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+
+
+def migrate(app, revision: str, down: bool = False) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from deflect.store import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine(app).begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_migration_0007_clears_the_article_of_a_rejected_or_replaced_solution(store_app, uploads):
+    """Rows written before the lifecycle kept solved_with_article current are corrected from the events."""
+    migrate(store_app, "0006", down=True)
+    with session_factory(store_app)() as db:
+        kept, rejected, replaced = (cases.file_case(db, Staging(uploads, new_submission_key()), FIELDS,
+                                                    deflection=None)[0] for _ in range(3))
+        for case, status, solutions in ((kept, "closed", [{"article": "support/sla"}]),
+                                        (rejected, "open", [{"article": "support/sla"}]),
+                                        (replaced, "solved", [{"article": "support/sla"}, {}])):
+            case.status, case.solved_with_article = status, "support/sla"
+            for data in solutions:
+                db.add(CaseEvent(case=case, type="propose_solution", actor="agent", from_status="open",
+                                 to_status="solved", data=data))
+        db.commit()
+        ids = kept.id, rejected.id, replaced.id
+    migrate(store_app, "head")
+    with session_factory(store_app)() as db:
+        assert [db.get(Case, number).solved_with_article for number in ids] == ["support/sla", None, None]

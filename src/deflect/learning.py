@@ -9,7 +9,8 @@ Two kinds of record say that an article answered a customer's question:
   unhelpful never counts;
 * a case an agent solved by proposing an article (``solved_with_article``)
   and that stayed solved or was closed from there: a solution the customer
-  rejected, or a later solution without the article, does not count.
+  rejected, or a later solution without the article, does not count (the
+  lifecycle clears the column then, :func:`deflect.lifecycle._effects`).
 
 Each becomes an :class:`AnsweredQuestion` naming its *source*, the customer
 as well as the records tell: a deflection's browser (its random key; one
@@ -45,14 +46,12 @@ from deflect.search import EVIDENCE_SOURCE
 from deflect.search import evidence as search_evidence
 from deflect.search.evidence import Evidence, EvidenceUnavailable
 from deflect.search.index import current_generation, served_articles
-from deflect.store import ArticleFeedback, Case, CaseEvent, Deflection, session_factory
+from deflect.store import ArticleFeedback, Case, Deflection, session_factory
 
 #: Only records of the last year are read: articles change, and old questions may be answered otherwise now.
 SINCE_DAYS = 365
 #: At most this many of each kind, the newest first: a bound on the index build's time and memory.
 MAX_RECORDS = 20_000
-#: Case ids per query (databases bound the parameters of one statement).
-CHUNK = 500
 #: The review shows this many characters of each question.
 SHOWN_CHARS = 160
 
@@ -102,35 +101,15 @@ def from_deflections(db: Session, since: datetime) -> list[AnsweredQuestion]:
     return found
 
 
-def solved_with_its_article(case: Case, changes: list[CaseEvent]) -> bool:
-    """Tell whether the case's last solution was its article and held (closed or still solved since).
-
-    ``changes``: the case's events that changed its status, oldest first.
-    """
-    into_solved = [number for number, event in enumerate(changes) if event.to_status == SOLVED]
-    if not into_solved:
-        return False
-    solution, later = changes[into_solved[-1]], changes[into_solved[-1] + 1:]
-    return (solution.type == "propose_solution" and (solution.data or {}).get("article") == case.solved_with_article
-            and all(event.from_status == SOLVED and event.to_status == CLOSED for event in later))
-
-
 def from_cases(db: Session, since: datetime) -> list[AnsweredQuestion]:
     """Return the questions of cases an agent solved with an article that the customer did not reject."""
+    # The lifecycle keeps solved_with_article to the current solution: a rejected one clears it.
     cases = list(db.scalars(
         select(Case).options(selectinload(Case.deflection))
         .where(Case.solved_with_article.is_not(None), Case.status.in_((SOLVED, CLOSED)), Case.created_at >= since)
         .order_by(Case.id.desc()).limit(MAX_RECORDS)))
-    changes: dict[int, list[CaseEvent]] = defaultdict(list)
-    for start in range(0, len(cases), CHUNK):
-        ids = [case.id for case in cases[start:start + CHUNK]]
-        for event in db.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(ids), CaseEvent.to_status.is_not(None))
-                                .order_by(CaseEvent.id)):
-            changes[event.case_id].append(event)
     found = []
     for case in cases:
-        if not solved_with_its_article(case, changes[case.id]):
-            continue
         asked = case.deflection
         question = asked.query if asked is not None and asked.query else f"{case.subject}\n{case.description}"
         source = (f"browser:{asked.browser_key}" if asked is not None and asked.browser_key

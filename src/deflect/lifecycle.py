@@ -275,10 +275,10 @@ def _effects(change: Change) -> None:
     if case.status == SOLVED and change.before != SOLVED:
         case.solved_at, case.survey_sent_at = now, None
         case.pending_since = None
-        if article := change.data.get("article"):
-            case.solved_with_article = article
+        case.solved_with_article = change.data.get("article")  # None: solved without an article
     if case.status == OPEN and change.before == SOLVED:
-        case.solved_at = None
+        # The customer rejected the solution (or it reopened): no article solved the case.
+        case.solved_at, case.solved_with_article = None, None
     if case.status == CLOSED and change.before != CLOSED:
         case.closed_at = now
         if change.before == SOLVED and case.survey_sent_at is None and case.survey_score is None:
