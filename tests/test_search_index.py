@@ -220,3 +220,36 @@ def test_every_article_s_sections_are_those_of_its_html():
                                  placeholder_values(PROJECT_DIR / "mkdocs.yml", lang))
         page.reset()
         assert reader._sections(body) == split_sections(page.convert(body)), path
+
+
+def test_the_fast_writer_writes_whoosh_s_own_files(tmp_path):
+    from whoosh import index as whoosh_index
+
+    from deflect.search.articles import ArticleReader, markdown_settings
+    from deflect.search.index import build_schema, fast_writer, section_documents
+
+    reader = ArticleReader(markdown_settings(PROJECT_DIR / "mkdocs.yml"), {"vendor": {}})
+    documents = []
+    for lang in ("en", "fr"):
+        root = PROJECT_DIR / "docs" / lang
+        for path in sorted(root.rglob("*.md"))[:6]:
+            article = reader.read(path, root, lang)
+            documents += section_documents(article, "fr", fallback=lang != "fr", learned="how do I escalate")
+    documents *= 8  # common words in more sections than a posting block holds (128)
+    documents.append({**documents[0], "key": "boosted", "_boost": 2.0})  # Whoosh's own way, in both
+
+    files = {}
+    writers = {"whoosh": lambda ix: ix.writer(limitmb=64, compound=False),
+               "fast": lambda ix: fast_writer(ix, limitmb=64, compound=False)}
+    for name, writer_of in writers.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), build_schema("fr", "en"))
+        writer = writer_of(ix)
+        for document in documents:
+            writer.add_document(**document)
+        writer.commit()
+        ix.close()
+        files[name] = {path.name.split(".", 1)[1]: path.read_bytes() for path in folder.glob("MAIN_*.*")}
+    assert set(files["fast"]) >= {"pst", "trm", "_stored.col", "_topic_len.col", "_body_len.col"}
+    assert files["fast"] == files["whoosh"]
