@@ -338,6 +338,16 @@ def words(text: str, lang: str) -> list[str]:
             if is_content_word(match.group(), stops)]
 
 
+def distinct_words(text: str, lang: str) -> list[str]:
+    """Return :func:`words` without repeats, in the order of their first use (what a lexicon counts).
+
+    >>> distinct_words("Escalate the case, then escalate the severity", "en")
+    ['escalate', 'case', 'severity']
+    """
+    stops = stop_words(lang)
+    return [word for word in dict.fromkeys(WORD.findall(normalise(text, lang))) if is_content_word(word, stops)]
+
+
 class ContentWordFilter(Filter):
     """Base of the per-language filters: keep only content words (:func:`is_content_word`)."""
 

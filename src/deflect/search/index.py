@@ -43,7 +43,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-from deflect.search.analysis import FormsAnalyzer, analyzer_for, words
+from deflect.search.analysis import FormsAnalyzer, analyzer_for, distinct_words
 from deflect.content import article_id
 from deflect.search.articles import Article, ArticleReader, article_paths, markdown_settings
 from deflect.search import evidence as evidence_module
@@ -210,8 +210,8 @@ def served_articles(help_center, listings: dict | None = None) -> dict[str, set[
 
 
 def article_words(document: dict, lang: str) -> list[str]:
-    """Return the content words a section adds to its language's lexicon."""
-    return words(" ".join([document.get("topic", ""), document.get("body", "")]), lang)
+    """Return the content words a section adds to its language's lexicon (each once, in order of use)."""
+    return distinct_words(" ".join([document.get("topic", ""), document.get("body", "")]), lang)
 
 
 def write_articles(writer, reader: ArticleReader, articles: Iterable[Served], lang: str,
