@@ -24,6 +24,7 @@ import hashlib
 import json
 from collections import Counter
 import os
+import queue
 import re
 import shutil
 import time
@@ -470,16 +471,38 @@ def _full_build(generation: Path, help_center, settings, served: dict[str, list[
     if procs > 1:
         import multiprocessing
 
+        # A language's lexicon is made as soon as its last shard is written, before the next shards:
+        # made after all of them, the five lexicons took two rounds at the end, one with a core idle.
+        finished: queue.SimpleQueue = queue.SimpleQueue()
+        waiting = list(jobs)
+        left = Counter(job[3] for job in jobs)
+        running = shards_written = 0
         with multiprocessing.get_context("fork").Pool(procs) as pool:
-            for number, shard in enumerate(pool.imap_unordered(_build_shard_job, jobs), 1):
-                done[shard["lang"]].append(shard)
-                echo(f"  {shard['lang']}: {shard['articles']} articles in {shard['seconds']} s "
-                     f"({number}/{len(jobs)} shards)")
-            for lang, shards in done.items():
-                assemble(generation / lang, [Path(shard["folder"]) for shard in shards])
-            lexicons = [(lang, shards, str(generation / lang)) for lang, shards in done.items()]
-            for lang in pool.imap_unordered(_lexicon_job, lexicons):
-                echo(f"  {lang}: lexicon written")
+            def start(function, argument) -> None:
+                nonlocal running
+                pool.apply_async(function, (argument,), callback=finished.put, error_callback=finished.put)
+                running += 1
+
+            while waiting and running < procs:
+                start(_build_shard_job, waiting.pop(0))
+            while running:
+                result = finished.get()
+                running -= 1
+                if isinstance(result, BaseException):
+                    raise result
+                if isinstance(result, dict):  # a shard
+                    lang, shards_written = result["lang"], shards_written + 1
+                    done[lang].append(result)
+                    echo(f"  {lang}: {result['articles']} articles in {result['seconds']} s "
+                         f"({shards_written}/{len(jobs)} shards)")
+                    left[lang] -= 1
+                    if not left[lang]:
+                        assemble(generation / lang, [Path(shard["folder"]) for shard in done[lang]])
+                        start(_lexicon_job, (lang, done[lang], str(generation / lang)))
+                else:
+                    echo(f"  {result}: lexicon written")
+                while waiting and running < procs:
+                    start(_build_shard_job, waiting.pop(0))
     else:
         for job in jobs:
             done[job[3]].append(build_shard(*job))
