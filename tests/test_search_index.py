@@ -188,6 +188,7 @@ MARKDOWN_CASES = [
     "<div>raw html</div>\n\ntext <span>inline</span> <!-- a comment -->",
     "- item 1\n    - nested *x*\n- item 2\n\n> quote\n\n![alt text](img.png \"title\")",
     "# Same\n\n## Same\n\n## Same\n\n## Ünïcödé héading\n\ntëxt   \n\n\n",
+    "Plain words only. snake_case, 2 * 3 * 4, a \\*b\\*, C:\\path, x [y] z, see <b and c>",
     "",
 ]
 

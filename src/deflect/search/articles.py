@@ -16,8 +16,10 @@ from typing import Any, Iterator
 from xml.etree.ElementTree import Element
 
 import markdown
+from markdown.inlinepatterns import InlineProcessor as InlinePattern
 from markdown.serializers import HTML_EMPTY, _escape_attrib_html, _escape_cdata, to_xhtml_string
-from markdown.util import AMP_SUBSTITUTE, STX
+from markdown.treeprocessors import InlineProcessor
+from markdown.util import AMP_SUBSTITUTE, STX, AtomicString
 
 from deflect.content import article_id, article_values, fill_placeholders, split_front_matter
 
@@ -141,6 +143,55 @@ def markdown_tree(page: markdown.Markdown, source: str) -> Element | None:
     return root
 
 
+def any_pattern(patterns) -> re.Pattern | None:
+    r"""Return one regular expression that matches where any of ``patterns`` (Markdown's inline patterns) does.
+
+    Their alternation: at each place, each pattern is tried as it would be
+    alone. None when they cannot be joined exactly (old-style patterns,
+    different flags, group references, a syntax error).
+
+    >>> import markdown
+    >>> either = any_pattern(markdown.Markdown().inlinePatterns)
+    >>> bool(either.search("plain words. Nothing else")), bool(either.search("a *stressed* word"))
+    (False, True)
+    """
+    patterns = list(patterns)
+    if not patterns or not all(isinstance(pattern, InlinePattern) for pattern in patterns):
+        return None
+    flags = {pattern.compiled_re.flags for pattern in patterns}
+    sources = [pattern.compiled_re.pattern for pattern in patterns]
+    if len(flags) != 1 or any(re.search(r"\\[1-9]|\(\?P[<=]|\(\?\(", source) for source in sources):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{source})" for source in sources), flags.pop())
+    except re.error:
+        return None
+
+
+class _PlainTextInline(InlineProcessor):
+    """Markdown's inline processor, leaving a text that no inline pattern matches as it is without trying each.
+
+    Python-Markdown tries each of its inline patterns (code, links,
+    emphasis, HTML …) on every text of an article, a search and a few calls
+    each, and most of a help center's text is plain: one search of all of
+    them at once (:func:`any_pattern`) tells when none can match, and then
+    the text is what Markdown would leave (a tenth of an article's
+    rendering). Any other text goes Markdown's way.
+    """
+
+    def __init__(self, md):
+        super().__init__(md)
+        self._any_pattern = any_pattern(md.inlinePatterns)
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        # InlineProcessor.__handleInline (Python-Markdown 3.x), which only changes a text some pattern matches.
+        plain = (patternIndex == 0 and self._any_pattern is not None and not isinstance(data, AtomicString)
+                 and not self._any_pattern.search(data))
+        if plain:
+            return data
+        return InlineProcessor._InlineProcessor__handleInline(self, data, patternIndex)
+
+
 class _NotPlainTree(Exception):
     """The tree holds what only the HTML says exactly (raw HTML, scripts, comments): split the HTML."""
 
@@ -232,6 +283,8 @@ class ArticleReader:
         self.extra = extra
         self._markdown = markdown.Markdown(extensions=self.extensions,
                                            extension_configs=self.extension_configs)
+        if type(self._markdown.treeprocessors["inline"]) is InlineProcessor:  # Markdown's own, at its priority
+            self._markdown.treeprocessors.register(_PlainTextInline(self._markdown), "inline", 20)
         # Sections are read from Markdown's tree when its HTML would be the plain XHTML of that tree.
         self._from_tree = (self._markdown.serializer is to_xhtml_string and self._markdown.stripTopLevelTags
                            and list(self._markdown.postprocessors._data) == PLAIN_POSTPROCESSORS)
