@@ -223,11 +223,12 @@ def test_every_article_s_sections_are_those_of_its_html():
         assert reader._sections(body) == split_sections(page.convert(body)), path
 
 
-def test_the_fast_writer_writes_whoosh_s_own_files(tmp_path):
+@pytest.mark.parametrize("update", [False, True])
+def test_the_fast_writer_writes_whoosh_s_own_files(tmp_path, update):
     from whoosh import index as whoosh_index
 
     from deflect.search.articles import ArticleReader, markdown_settings
-    from deflect.search.index import build_schema, fast_writer, section_documents
+    from deflect.search.index import build_schema, fast_writer, merge_small, section_documents
 
     reader = ArticleReader(markdown_settings(PROJECT_DIR / "mkdocs.yml"), {"vendor": {}})
     documents = []
@@ -246,11 +247,17 @@ def test_the_fast_writer_writes_whoosh_s_own_files(tmp_path):
         folder = tmp_path / name
         folder.mkdir()
         ix = whoosh_index.create_in(str(folder), build_schema("fr", "en"))
-        writer = writer_of(ix)
-        for document in documents:
-            writer.add_document(**document)
-        writer.commit()
+        batches = [documents[:200], documents[200:400], documents[400:]] if update else [documents]
+        for number, batch in enumerate(batches):
+            writer = writer_of(ix)
+            if number:  # an incremental build: an article deleted, the small segments merged into one
+                writer.delete_by_term("article", documents[0]["article"])
+            for document in batch:
+                writer.add_document(**document)
+            writer.commit(mergetype=merge_small)
+        files[name] = [{path.name.split(".", 1)[1]: path.read_bytes()
+                        for path in folder.glob(f"MAIN_{segment.segid}.*")} for segment in ix._segments()]
         ix.close()
-        files[name] = {path.name.split(".", 1)[1]: path.read_bytes() for path in folder.glob("MAIN_*.*")}
-    assert set(files["fast"]) >= {"pst", "trm", "_stored.col", "_topic_len.col", "_body_len.col"}
+    assert len(files["fast"]) == 1  # updated: the first two batches' small segments merged into the last one
+    assert set(files["fast"][0]) >= {"pst", "trm", "_stored.col", "_topic_len.col", "_body_len.col"}
     assert files["fast"] == files["whoosh"]
