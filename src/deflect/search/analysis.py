@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 import Stemmer
@@ -384,6 +385,16 @@ def words(text: str, lang: str) -> list[str]:
             if is_content_word(match.group(), stops)]
 
 
+def distinct_words(text: str, lang: str) -> list[str]:
+    """Return :func:`words` without repeats, in the order of their first use (what a lexicon counts).
+
+    >>> distinct_words("Escalate the case, then escalate the severity", "en")
+    ['escalate', 'case', 'severity']
+    """
+    stops = stop_words(lang)
+    return [word for word in dict.fromkeys(WORD.findall(normalise(text, lang))) if is_content_word(word, stops)]
+
+
 class ContentWordFilter(Filter):
     """Base of the per-language filters: keep only content words (:func:`is_content_word`)."""
 
@@ -457,6 +468,38 @@ class FormsAnalyzer(Analyzer):
             for form in sorted_forms(word, lang):
                 token.text = form
                 yield token
+
+    def frequencies(self, value: str) -> dict[str, int]:
+        """Return each indexed form of ``value`` with the number of its tokens (what Whoosh's index counts).
+
+        For the index writer (:class:`deflect.search.index.FastSegmentWriter`):
+        Whoosh makes a token per form and counts them one at a time; a
+        section repeats its words, so counting the words first (in C) and
+        each distinct word's forms once gives the same numbers in a third of
+        the time.
+
+        >>> FormsAnalyzer("fr").frequencies("Sévérité : la sévérité, 2 fois")
+        {'sever': 2, 'severit': 2, 'séver': 2, 'fois': 1}
+        """
+        counts: dict[str, int] = {}
+        known = _INDEXED_FORMS.setdefault(self.lang, {})  # not on the analyzer: Whoosh pickles it in the index
+        for text, number in Counter(WORD.findall(value)).items():
+            found = known.get(text)
+            if found is None:
+                word = text.lower()
+                found = sorted_forms(word, self.lang) if is_content_word(word, self.stops) else ()
+                if len(known) >= MAX_INDEXED_FORMS:
+                    known.clear()
+                known[text] = found
+            for form in found:
+                counts[form] = counts.get(form, 0) + number
+        return counts
+
+
+#: Per language, a word as written in an article → its forms in the index (none for a stop word):
+#: the words of a help center, looked up once per build process rather than once per section.
+_INDEXED_FORMS: dict[str, dict[str, tuple[str, ...]]] = {}
+MAX_INDEXED_FORMS = 200_000
 
 
 @lru_cache(maxsize=50_000)
