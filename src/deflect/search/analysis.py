@@ -290,8 +290,15 @@ def informativeness(word: str, lang: str) -> float:
 
 
 @lru_cache(maxsize=None)
-def _circumstances(lang: str) -> frozenset[str]:
-    return frozenset(fold(word) for word in CIRCUMSTANCE_WORDS.get(lang, ()))
+def _word_classes(lang: str) -> dict[str, frozenset[str]]:
+    """Return each class of words (:data:`CIRCUMSTANCE_WORDS` …) of ``lang``, folded as questions are."""
+    products = PRODUCT_WORDS.get(lang, set())
+    return {name: frozenset(fold(word) for word in listed) for name, listed in {
+        "circumstance": CIRCUMSTANCE_WORDS.get(lang, set()),
+        "elsewhere": ELSEWHERE_WORDS.get(lang, set()),
+        "product": products,
+        "ours": (products - EXPORT_FORMATS) | SUPPORT_WORDS.get(lang, set()),
+    }.items()}
 
 
 def is_circumstance(word: str, lang: str) -> bool:
@@ -300,12 +307,7 @@ def is_circumstance(word: str, lang: str) -> bool:
     >>> is_circumstance("yesterday", "en"), is_circumstance("Sabato", "it"), is_circumstance("escalation", "en")
     (True, True, False)
     """
-    return fold(word) in _circumstances(lang)
-
-
-@lru_cache(maxsize=None)
-def _elsewhere(lang: str) -> frozenset[str]:
-    return frozenset(fold(word) for word in ELSEWHERE_WORDS.get(lang, ()))
+    return fold(word) in _word_classes(lang)["circumstance"]
 
 
 def is_elsewhere(word: str, lang: str) -> bool:
@@ -316,13 +318,7 @@ def is_elsewhere(word: str, lang: str) -> bool:
     >>> is_elsewhere("iPhone", "es"), is_elsewhere("Word", "it"), is_elsewhere("word", "en"), is_elsewhere("excel", "de")
     (True, True, False, False)
     """
-    return fold(word) in _elsewhere(lang)
-
-
-@lru_cache(maxsize=None)
-def _ours(lang: str) -> frozenset[str]:
-    return frozenset(fold(word) for word in (PRODUCT_WORDS.get(lang, set()) - EXPORT_FORMATS)
-                     | SUPPORT_WORDS.get(lang, set()))
+    return fold(word) in _word_classes(lang)["elsewhere"]
 
 
 def is_ours(word: str, lang: str) -> bool:
@@ -331,12 +327,7 @@ def is_ours(word: str, lang: str) -> bool:
     >>> is_ours("dashboards", "en"), is_ours("Soporte", "es"), is_ours("bank", "en")
     (True, True, False)
     """
-    return fold(word) in _ours(lang)
-
-
-@lru_cache(maxsize=None)
-def _products(lang: str) -> frozenset[str]:
-    return frozenset(fold(word) for word in PRODUCT_WORDS.get(lang, ()))
+    return fold(word) in _word_classes(lang)["ours"]
 
 
 def is_product(word: str, lang: str) -> bool:
@@ -345,7 +336,7 @@ def is_product(word: str, lang: str) -> bool:
     >>> is_product("app", "de"), is_product("móvil", "es"), is_product("escalation", "en")
     (True, True, False)
     """
-    return fold(word) in _products(lang)
+    return fold(word) in _word_classes(lang)["product"]
 
 
 def is_content_word(word: str, stops: frozenset[str] | set[str]) -> bool:

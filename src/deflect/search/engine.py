@@ -249,12 +249,11 @@ def clean_query(text: str) -> str:
 class LanguageIndex:
     """What one language's questions are answered with: its searcher, lexicon and scorer.
 
-    It remembers the index's answers that every question asks again (how
-    many sections hold a term, a section's stored fields): the index never
-    changes under it (a new generation gets a new one).
+    It remembers the index's answers that every question asks again (a
+    section's stored fields; how many sections hold a term, which its scorer
+    keeps): the index never changes under it (a new generation gets a new one).
     """
 
-    MAX_REMEMBERED = 100_000
     MAX_SECTIONS = 4096
     MAX_SECTION_FORMS = 1024
 
@@ -263,19 +262,12 @@ class LanguageIndex:
         self.reader = searcher.reader()
         self.lexicon = lexicon
         self.scorer = scorer or FlatScorer(searcher)
-        self._frequencies: dict[tuple[str, str], int] = {}
         self._sections: dict[int, dict] = {}
         self._section_forms: dict[tuple[int, str], tuple[frozenset[str], frozenset[str]]] = {}
 
     def frequency(self, name: str, text: str) -> int:
         """Return how many sections hold ``text`` in field ``name`` (0: the term is not indexed)."""
-        key = (name, text)
-        found = self._frequencies.get(key)
-        if found is None:
-            if len(self._frequencies) >= self.MAX_REMEMBERED:
-                self._frequencies.clear()
-            found = self._frequencies[key] = self.reader.doc_frequency(name, text) if key in self.reader else 0
-        return found
+        return self.scorer.frequency(name, text)
 
     def section(self, docnum: int) -> dict:
         """Return the stored fields of a section."""

@@ -36,6 +36,8 @@ class FlatScorer:
 
     #: Decoded posting blocks kept per searcher (a small help center keeps all of them).
     MAX_POSTINGS = 20_000
+    #: Terms whose section counts are kept (a word's forms in each field: every question asks for some).
+    MAX_FREQUENCIES = 100_000
 
     def __init__(self, searcher):
         self.searcher = searcher
@@ -87,13 +89,18 @@ class FlatScorer:
             norms = self._norms[key] = (base, [slope * byte_to_length(n) for n in range(256)], lengths)
         return norms
 
-    def _frequency(self, fieldname: str, text: str) -> int:
+    def frequency(self, fieldname: str, text: str) -> int:
+        """Return how many sections hold ``text`` in ``fieldname`` (0: the term, or the field, is not indexed).
+
+        The question's analysis asks it for every form it tries, the scoring again for the terms kept:
+        one memo serves both (the index never changes under a scorer).
+        """
         key = (fieldname, text)
         found = self._frequencies.get(key)
         if found is None:
-            if len(self._frequencies) >= self.MAX_POSTINGS:
+            if len(self._frequencies) >= self.MAX_FREQUENCIES:
                 self._frequencies.clear()
-            found = self._frequencies[key] = self.reader.doc_frequency(fieldname, text)
+            found = self._frequencies[key] = self.reader.doc_frequency(fieldname, text) if key in self.reader else 0
         return found
 
     def scores(self, terms: list[Term]) -> dict[int, float]:
@@ -104,7 +111,7 @@ class FlatScorer:
         leaves = list(self.reader.leaf_readers())
         for term in terms:
             fieldname, text, boost = term.fieldname, term.text, term.boost
-            frequency = self._frequency(fieldname, text)
+            frequency = self.frequency(fieldname, text)
             if not frequency:
                 continue
             # bm25 = idf·tf·(K1+1) / (tf + K1·(1 − b + b·fl/avg)); the constants folded out of the loop
