@@ -57,6 +57,9 @@ def generate(project: Path, articles: int, seed: int = 7, write: bool = True) ->
     rng = random.Random(seed)
     if write:
         (project / "overrides").symlink_to(PROJECT_DIR / "overrides")
+        # the authors' examples of other subjects: each build trains the model, each question asks it
+        (project / "vocabulary").mkdir()
+        (project / "vocabulary" / "subjects.yml").symlink_to(PROJECT_DIR / "vocabulary" / "subjects.yml")
         config = (PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8")
         config = config.replace("src/deflect/", str(PROJECT_DIR / "src/deflect") + "/")
         (project / "mkdocs.yml").write_text(config, encoding="utf-8")

@@ -31,6 +31,7 @@ def candidates(query: str, lang: str):
     with opened.language(lang) as index:
         question = engine.question_words(index, query, lang,
                                          help_center.default_language, opened.synonyms.get(lang, ()))
+        question.other = opened.subjects.other(query, lang)
         ranked = engine.rank(index, question, lang, help_center.default_language)
     return question, ranked
 
@@ -38,6 +39,7 @@ def candidates(query: str, lang: str):
 def features(question, match) -> dict:
     return {"article": match.article, "words": len(question), "coverage": round(match.coverage(question), 3),
             "rule_coverage": round(match.coverage(question, confidence=True), 3), "scope": round(question.scope(), 3),
+            "other": round(question.other, 3),
             "per_word": round(match.per_word(question), 3), "score": round(match.score, 3),
             "topic_hit": match.topic_hit, "confident": match.confident(question),
             "matched": {question[i].word: c for i, c in match.credits.items()},

@@ -209,3 +209,10 @@ def test_the_real_labels_have_every_language():
     center = load_help_center(PROJECT_DIR / "mkdocs.yml")
     labels = load_labels(PROJECT_DIR / LABELS_FILE, center.languages)
     assert labels.languages == center.languages
+
+
+def test_a_broken_subjects_file_is_an_error_that_names_it(fixture_center):
+    (fixture_center / "vocabulary/subjects.yml").write_text("en:\n  ours: [my case]\n  other: [My case]\n")
+    findings = [f for f in check_help_center(fixture_center / "mkdocs.yml") if f.check == "subjects"]
+    assert [(f.level, f.message) for f in findings] == [
+        (ERROR, "subjects.yml en other 1: 'My case' is also listed under ours")]

@@ -222,6 +222,7 @@ class HelpCenterCheck:
                 self.check_links(article)
         self.check_translations()
         self.check_synonyms()
+        self.check_subjects()
         order = {lang: i for i, lang in enumerate(("",) + self.center.languages)}
         return sorted(self.findings, key=lambda f: (order.get(f.lang, 99), f.path, f.line, f.check))
 
@@ -409,6 +410,13 @@ class HelpCenterCheck:
                                                 "line": 1, "message": "", **item}))
             else:
                 self.add(ERROR, "synonyms", "", "", 1, str(item))
+
+    def check_subjects(self) -> None:
+        """Report the problems of vocabulary/subjects.yml (the examples the search learns its silence from)."""
+        from deflect.search.subject import check_subjects
+
+        for message in check_subjects(self.project, self.center.languages):
+            self.add(ERROR, "subjects", "", "", 1, message)
 
 
 class GitHistory:

@@ -19,7 +19,8 @@ The rooms: :mod:`.analysis` (words, stems, everyday frequency),
 :mod:`.articles` (sections as the built page has them), :mod:`.index`
 (generations, full and incremental), :mod:`.lexicon` (a language's words,
 inflections, families, typos), :mod:`.synonyms` (the authors' support
-vocabulary and its checks), :mod:`.evidence` (words learned from the
+vocabulary and its checks), :mod:`.subject` (which questions are ours, learned
+from the authors' examples), :mod:`.evidence` (words learned from the
 service's records), :mod:`.engine` (the question, the ranking and its rule),
 :mod:`.scorer` (BM25F over postings), :mod:`.storage` (shared memory maps)
 and :mod:`.site_hooks` (the search box's static indexes).
@@ -45,10 +46,12 @@ from deflect.search.evidence import Evidence, EvidenceUnavailable
 from deflect.search.lexicon import Lexicon
 from deflect.search.storage import open_index
 from deflect.search.index import SYNONYMS, build_generation, current_generation, prune, swap_in
+from deflect.search.subject import MODEL as SUBJECTS_MODEL
+from deflect.search.subject import SubjectModel, check_subjects
 from deflect.search.synonyms import SynonymError, check_synonyms, load_synonyms
 
-__all__ = ["MAX_LIMIT", "MAX_QUERY_CHARS", "SearchUnavailable", "Suggestion", "check_synonyms", "init_app",
-           "rebuild_index", "suggest"]
+__all__ = ["MAX_LIMIT", "MAX_QUERY_CHARS", "SearchUnavailable", "Suggestion", "check_subjects", "check_synonyms",
+           "init_app", "rebuild_index", "suggest"]
 
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 20
@@ -93,6 +96,7 @@ class _OpenGeneration:
             self.synonyms = load_synonyms(generation / SYNONYMS, languages)
         except SynonymError:  # `deflect check` says why; search on without them
             self.synonyms = {}
+        self.subjects = SubjectModel.load(generation / SUBJECTS_MODEL)
         self._indexes: dict = {}
         self._searchers: dict = {}
         self._lexicons: dict[str, Lexicon] = {}
@@ -206,7 +210,7 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestio
     try:
         with opened.language(lang) as index:
             found = engine.suggest_in(index, query, lang, help_center.default_language, limit,
-                                      opened.synonyms.get(lang, ()))
+                                      opened.synonyms.get(lang, ()), opened.subjects)
     except (OSError, EOFError) as exc:  # the generation vanished under an old searcher
         raise SearchUnavailable(f"the search index could not be read: {exc}") from exc
     answer = [Suggestion(id=match.article, title=match.best["title"],

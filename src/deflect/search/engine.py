@@ -63,6 +63,7 @@ from deflect.search.articles import snippet
 from deflect.search.index import TEXT_FIELDS, field_name
 from deflect.search.lexicon import Lexicon
 from deflect.search.scorer import FlatScorer
+from deflect.search.subject import SubjectModel
 from deflect.search.synonyms import Rule, expand
 
 #: Field kind → weight of a match in it.
@@ -80,6 +81,11 @@ SYNONYM_CREDIT = 0.75
 INFLECTED_WEIGHT = 0.8
 INFLECTED_CREDIT = 0.9
 MIN_SCOPE = 0.6
+#: A question the subjects model (:mod:`.subject`) finds this likely about something else is not the
+#: help center's; nor is one it finds :data:`OTHER_WITH_UNKNOWN` likely that has a word the help
+#: center does not know (measured leaving each readable set out: bench/README.md, "Set T").
+OTHER_ALONE = 0.9
+OTHER_WITH_UNKNOWN = 0.6
 #: Everyday words this common (Zipf) that the help center does not know speak of something else.
 FOREIGN_ZIPF = (2.5, 5.5)
 #: A rarer word it does not know (a name, a term of another trade, an error code, a typo it cannot
@@ -174,6 +180,7 @@ class Question:
     """The customer's content words, each with its alternatives: what the ranking and its rule read."""
 
     words: list[QuestionWord]
+    other: float = 0.0  # how likely it is about another subject (:meth:`.subject.SubjectModel.other`)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -210,9 +217,19 @@ class Question:
         and our dashboards are down", "is Microsoft Office included in
         support": :func:`~deflect.search.analysis.is_ours`), where it is one
         more word the help center does not know.
+
+        A question the subjects model finds about something else is not the
+        help center's either: scope 0 (:func:`another_subject`).
         """
         if any(entry.elsewhere for entry in self.words) and not any(entry.ours for entry in self.words):
             return 0.0
+        share = self._known_share()
+        if another_subject(self.other, share, any(entry.ours for entry in self.words)):
+            return 0.0
+        return share
+
+    def _known_share(self) -> float:
+        """Return the informativeness-weighted share of the words the help center knows (:meth:`scope`)."""
         known = foreign = 0.0
         low, high = FOREIGN_ZIPF
         for entry in self.words:
@@ -225,6 +242,22 @@ class Question:
             elif entry.zipf < low and not entry.product:
                 foreign += RARE_WEIGHT * entry.weight
         return known / (known + foreign) if known + foreign else 0.0
+
+
+def another_subject(other: float, share: float, ours: bool, alone: float | None = None,
+                    with_unknown: float | None = None) -> bool:
+    """Tell whether the subjects model's ``other`` makes a question another subject's.
+
+    It does when the model is sure (≥ :data:`OTHER_ALONE`), or fairly sure (≥
+    :data:`OTHER_WITH_UNKNOWN`) of a question with a word the help center does
+    not know (``share`` < 1: "post office opening hours", "changer la couleur
+    des graphiques") that does not name the vendor's product or support
+    (``ours``: "Windows-Update: seitdem startet der Data Hub nicht mehr").
+    ``alone`` and ``with_unknown`` replace the thresholds (for measuring them).
+    """
+    alone = OTHER_ALONE if alone is None else alone
+    with_unknown = OTHER_WITH_UNKNOWN if with_unknown is None else with_unknown
+    return other >= alone or (other >= with_unknown and share < 1 and not ours)
 
 
 def cut(query: str) -> str:
@@ -475,9 +508,14 @@ def rank(index: LanguageIndex, question: Question, lang: str, default: str) -> l
 
 
 def suggest_in(index: LanguageIndex, query: str, lang: str, default: str, limit: int,
-               rules: tuple[Rule, ...] = ()) -> list[tuple[ArticleMatch, str]]:
-    """Return up to ``limit`` confident matches for ``query`` in ``lang``, with their snippets, best first."""
+               rules: tuple[Rule, ...] = (), subjects: SubjectModel | None = None) -> list[tuple[ArticleMatch, str]]:
+    """Return up to ``limit`` confident matches for ``query`` in ``lang``, with their snippets, best first.
+
+    ``subjects``: the generation's subjects model (:mod:`.subject`), read by the scope rule.
+    """
     question = question_words(index, query, lang, default, rules)
+    if subjects is not None:
+        question.other = subjects.other(query, lang)
     found: list[tuple[ArticleMatch, str]] = []
     for match in rank(index, question, lang, default):
         if not match.confident(question):

@@ -50,6 +50,7 @@ from deflect.content import article_id
 from deflect.search.articles import Article, ArticleReader, article_paths, markdown_settings
 from deflect.search import evidence as evidence_module
 from deflect.search.lexicon import FILE as LEXICON_FILE, Lexicon
+from deflect.search import subject
 from deflect.search.synonyms import SYNONYMS_FILE
 
 CURRENT = "current"
@@ -445,6 +446,8 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
         synonyms = Path(help_center.root) / SYNONYMS_FILE
         if synonyms.is_file():
             shutil.copyfile(synonyms, generation / SYNONYMS)
+        subject.build(Path(help_center.root) / subject.SUBJECTS_FILE, generation, previous, help_center.languages,
+                      synonyms)
         manifest = {
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build": how,

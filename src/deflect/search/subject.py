@@ -1,0 +1,279 @@
+"""Whose subject is a question: the help center's, or something else's that shares its words?
+
+Word counts cannot tell "what time does the hotline open on Saturday" from
+"what time does the post office open on Saturday": the help center knows
+every word of both. Authors keep examples of both kinds in
+``vocabulary/subjects.yml`` beside ``docs/``, per language::
+
+    en:
+      ours:
+        - the reports won't load for anyone since 8
+        - how long until someone answers my ticket
+      other:
+        - post office opening hours saturday
+        - how do I change the colour of the bars in my chart
+
+Each build of the index trains a logistic regression on them (scikit-learn),
+with every term of the synonyms file (``vocabulary/synonyms.yml``: customers'
+words for the help center's subjects, "qualcuno più in alto", "Frist
+verpasst") as one more example of ours, and keeps it in the generation
+(``subjects.json``); a build whose two files did not change copies the
+previous generation's model. A question's features are
+its content words' stems (weighted by how informative each is, circumstance
+words left out: "Saturday" says when, not what) and the letter groups of its
+words (3 to 5 letters: they carry the model from "Italienischkurs" to
+"Sprachkurs" and over typos), so one model serves every language and learns
+shared words ("hotel", "Teams") once.
+
+The search reads the model's probability that a question is about something
+else (:meth:`SubjectModel.other`) through its scope rule
+(:meth:`deflect.search.engine.Question.scope`): a question the model finds
+very likely another subject's, or likely and with a word the help center does
+not know, gets no suggestion. Measured on questions written from the topics
+only, out of sample: bench/README.md, "Set T".
+
+``deflect check`` reports the file's problems (:func:`check_subjects`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+
+from deflect.search.analysis import fold, forms, informativeness, is_circumstance, words
+
+#: Where the help center keeps it, beside docs/.
+SUBJECTS_FILE = Path("vocabulary") / "subjects.yml"
+#: The generation's model, trained on that file.
+MODEL = "subjects.json"
+#: Bump when the features change: a model trained on other features is trained again.
+FEATURES_VERSION = 1
+KINDS = ("ours", "other")
+#: Letter groups of 3 to 5 letters of each word, padded with a space (scikit-learn's ``char_wb``).
+GRAMS = (3, 5)
+#: Inverse of the regularisation strength, and the weight below which a feature is dropped from the model.
+C = 3.0
+MIN_WEIGHT = 1e-3
+
+
+class SubjectsError(ValueError):
+    """The subjects file cannot be read."""
+
+
+def features(text: str, lang: str) -> dict[str, float]:
+    """Return a question's features: its words' stems and its letter groups (module docstring).
+
+    >>> sorted(features("Post office", "en"))[:4]
+    ['c: of', 'c: off', 'c: offi', 'c: po']
+    >>> features("Saturday", "en") == {"lang:en": 1.0}
+    True
+    """
+    found: dict[str, float] = {f"lang:{lang}": 1.0}
+    grams: set[str] = set()
+    low, high = GRAMS
+    for word in words(text, lang):
+        if is_circumstance(word, lang):
+            continue
+        weight = informativeness(word, lang)
+        for form in forms(word, lang):
+            key = f"w:{lang}:{form}"
+            found[key] = max(weight, found.get(key, 0.0))
+        padded = f" {fold(word)} "
+        for size in range(low, high + 1):
+            grams.update(padded[start:start + size] for start in range(len(padded) - size + 1))
+    if grams:
+        share = 1.0 / math.sqrt(len(grams))  # the letter groups weigh one word's vector together
+        found.update((f"c:{gram}", share) for gram in grams)
+    return found
+
+
+def read_file(path: Path) -> dict:
+    """Return the file's mapping of language → {"ours": [...], "other": [...]} (``{}`` when there is none)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise SubjectsError(f"{Path(path).name} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SubjectsError(f"{Path(path).name} must map each language to its 'ours' and 'other' questions")
+    return data
+
+
+def examples(data: dict, languages: Iterable[str]) -> list[tuple[str, str, bool]]:
+    """Return (language, question, is other) for every well-formed example of ``data``."""
+    found = []
+    for lang in languages:
+        entry = data.get(lang)
+        if not isinstance(entry, dict):
+            continue
+        for kind in KINDS:
+            for question in entry.get(kind) or ():
+                if isinstance(question, str) and question.strip():
+                    found.append((lang, question, kind == "other"))
+    return found
+
+
+def check_subjects(path: Path, languages: Iterable[str]) -> list[str]:
+    """Return the problems of the subjects file, one sentence each (none when it is fine or absent).
+
+    ``path`` is the file, or the help center's folder that holds ``vocabulary/subjects.yml``.
+
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
+    ...     _ = f.write("en:\\n  ours: [a case]\\n  other: [a case, 3]\\nxx: {}\\nfr: [x]\\n")
+    >>> check_subjects(f.name, ["en", "fr"])  # doctest: +NORMALIZE_WHITESPACE
+    ['subjects.yml: xx is not a language of the help center (en, fr)',
+     "subjects.yml en other 1: 'a case' is also listed under ours",
+     'subjects.yml en other 2: expected a question (text)',
+     "subjects.yml fr: expected 'ours' and 'other' lists of questions"]
+    >>> os.unlink(f.name)
+    """
+    languages = list(languages)
+    name = SUBJECTS_FILE.name
+    path = Path(path) / SUBJECTS_FILE if Path(path).is_dir() else Path(path)
+    try:
+        data = read_file(path)
+    except SubjectsError as exc:
+        return [str(exc)]
+    problems = [f"{name}: {key} is not a language of the help center ({', '.join(languages)})"
+                for key in data if key not in languages]
+    for lang in languages:
+        entry = data.get(lang)
+        if entry is None:
+            continue
+        if not isinstance(entry, dict) or set(entry) - set(KINDS):
+            problems.append(f"{name} {lang}: expected 'ours' and 'other' lists of questions")
+            continue
+        seen: dict[str, str] = {}
+        for kind in KINDS:
+            questions = entry.get(kind) or []
+            if not isinstance(questions, list):
+                problems.append(f"{name} {lang} {kind}: expected a list of questions")
+                continue
+            for number, question in enumerate(questions, 1):
+                if not isinstance(question, str) or not question.strip():
+                    problems.append(f"{name} {lang} {kind} {number}: expected a question (text)")
+                    continue
+                key = " ".join(question.lower().split())
+                if seen.get(key, kind) != kind:
+                    problems.append(f"{name} {lang} {kind} {number}: {question!r} is also listed under {seen[key]}")
+                seen.setdefault(key, kind)
+    return problems
+
+
+def synonym_terms(data: dict, languages: Iterable[str]) -> list[tuple[str, str, bool]]:
+    """Return (language, term, False) for every term of the synonyms file's ``data``: each names one of ours.
+
+    >>> synonym_terms({"en": ["ticket, request => case"], "xx": ["a"]}, ["en"])
+    [('en', 'ticket', False), ('en', 'request', False), ('en', 'case', False)]
+    """
+    found = []
+    for lang in languages:
+        lines = data.get(lang) if isinstance(data, dict) else None
+        for line in lines if isinstance(lines, list) else ():
+            if isinstance(line, str):
+                found.extend((lang, term.strip(), False) for term in line.replace("=>", ",").split(",")
+                             if term.strip())
+    return found
+
+
+def _read_text(path: Path | None) -> str:
+    """Return a file's text ("" when there is none, or it cannot be read as YAML: `deflect check` says why)."""
+    if path is None or not Path(path).is_file():
+        return ""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError:
+        return ""
+    return text
+
+
+def fingerprint(path: Path, synonyms: Path | None = None) -> str:
+    """Return what the model depends on: the two files' bytes and the features' version."""
+    digest = hashlib.sha256(f"features {FEATURES_VERSION}\n".encode())
+    for source in (path, synonyms):
+        digest.update(b"\0")
+        if source is not None and Path(source).is_file():
+            digest.update(Path(source).read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _trained(key: str, text: str, synonyms: str, languages: tuple[str, ...]) -> str:
+    """Return the model trained on the subjects and synonyms files' texts, as JSON (once per process)."""
+    from sklearn.feature_extraction import DictVectorizer  # only a build trains; a worker only reads
+    from sklearn.linear_model import LogisticRegression
+
+    found = examples(yaml.safe_load(text) or {}, languages)
+    if any(other for _, _, other in found):  # synonyms alone teach nothing about other subjects
+        found += synonym_terms(yaml.safe_load(synonyms) or {}, languages)
+    labels = [other for _, _, other in found]
+    model = {"fingerprint": key, "bias": 0.0, "weights": {}, "examples": len(found)}
+    if len(set(labels)) == 2:  # both kinds are needed to learn anything
+        vectorizer = DictVectorizer()
+        matrix = vectorizer.fit_transform([features(question, lang) for lang, question, _ in found])
+        fitted = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(matrix, labels)
+        model["bias"] = float(fitted.intercept_[0])
+        model["weights"] = {name: round(float(weight), 5)
+                            for name, weight in zip(vectorizer.feature_names_, fitted.coef_[0])
+                            if abs(weight) >= MIN_WEIGHT}
+    return json.dumps(model, ensure_ascii=False, sort_keys=True)
+
+
+def build(source: Path, generation: Path, previous: Path | None, languages: Iterable[str],
+          synonyms: Path | None = None) -> None:
+    """Write ``generation``'s model for the subjects file ``source`` and the synonyms file ``synonyms``.
+
+    The previous generation's model is copied when both files are unchanged.
+    No subjects file (or one with a single kind of example) writes a model
+    that finds nothing another subject's.
+    """
+    key = fingerprint(source, synonyms)
+    target = generation / MODEL
+    if previous is not None and (previous / MODEL).is_file():
+        try:
+            if json.loads((previous / MODEL).read_text(encoding="utf-8")).get("fingerprint") == key:
+                target.write_bytes((previous / MODEL).read_bytes())
+                return
+        except (OSError, ValueError):
+            pass  # a damaged model is trained again
+    text = _read_text(source)
+    if not isinstance(yaml.safe_load(text) or {}, dict):  # `deflect check` says why; search on without the model
+        text = ""
+    target.write_text(_trained(key, text, _read_text(synonyms), tuple(languages)), encoding="utf-8")
+
+
+class SubjectModel:
+    """A generation's trained model: how likely a question is about another subject than the help center's."""
+
+    def __init__(self, bias: float = 0.0, weights: dict[str, float] | None = None):
+        self.bias = bias
+        self.weights = weights or {}
+
+    @classmethod
+    def load(cls, path: Path) -> "SubjectModel":
+        """Return the model in ``path`` (one that finds nothing another subject's when it is missing or damaged)."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls(float(data.get("bias", 0.0)), dict(data.get("weights") or {}))
+        except (OSError, ValueError, TypeError, AttributeError):
+            return cls()
+
+    def other(self, text: str, lang: str) -> float:
+        """Return the probability that ``text`` is about another subject than the help center's (0 to 1)."""
+        if not self.weights:
+            return 0.0
+        weights = self.weights
+        score = self.bias + sum(value * weights.get(name, 0.0) for name, value in features(text, lang).items())
+        if score < -30:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-score)) if score < 30 else 1.0

@@ -1,0 +1,128 @@
+"""The subjects model: examples of the help center's subjects and of others, learnt at each build."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from deflect.search import check_subjects, subject, suggest
+from deflect.search.subject import MODEL, SUBJECTS_FILE, SubjectModel
+from deflect.search.synonyms import SYNONYMS_FILE
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+LANGUAGES = ["en", "de", "fr", "it", "es"]
+
+
+def ids(app, query: str, lang: str) -> list[str]:
+    with app.app_context():
+        return [result.id for result in suggest(query, lang)]
+
+
+def test_the_authors_subjects_file_has_no_problem_and_both_kinds_in_every_language():
+    assert check_subjects(PROJECT_DIR, LANGUAGES) == []
+    data = subject.read_file(PROJECT_DIR / SUBJECTS_FILE)
+    for lang in LANGUAGES:
+        assert len(data[lang]["ours"]) >= 100 and len(data[lang]["other"]) >= 100, lang
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("en: [a, b]\n", "subjects.yml en: expected 'ours' and 'other' lists of questions"),
+    ("en:\n  ours: a case\n", "subjects.yml en ours: expected a list of questions"),
+    ("en:\n  other: ['']\n", "subjects.yml en other 1: expected a question (text)"),
+    ("en:\n  ours: [My Case]\n  other: [my  case]\n", "subjects.yml en other 1: 'my  case' is also listed under ours"),
+    ("xx:\n  ours: [a]\n", "subjects.yml: xx is not a language of the help center (en, de, fr, it, es)"),
+    ("en: [unclosed\n", "subjects.yml is not valid YAML"),
+    ("- a\n", "subjects.yml must map each language to its 'ours' and 'other' questions"),
+])
+def test_check_subjects_names_each_problem(tmp_path, text, problem):
+    path = tmp_path / "subjects.yml"
+    path.write_text(text, encoding="utf-8")
+    problems = check_subjects(path, LANGUAGES)
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
+def test_a_missing_subjects_file_is_no_problem_and_finds_nothing_another_subjects(tmp_path):
+    assert check_subjects(tmp_path, LANGUAGES) == []
+    subject.build(tmp_path / "subjects.yml", tmp_path, None, LANGUAGES)
+    model = SubjectModel.load(tmp_path / MODEL)
+    assert model.weights == {} and model.other("post office opening hours", "en") == 0.0
+
+
+def test_a_damaged_model_finds_nothing_another_subjects(tmp_path):
+    (tmp_path / MODEL).write_text("{not json", encoding="utf-8")
+    assert SubjectModel.load(tmp_path / MODEL).other("post office opening hours", "en") == 0.0
+    assert SubjectModel.load(tmp_path / "missing.json").other("x", "en") == 0.0
+
+
+def test_the_synonyms_terms_are_examples_of_ours(tmp_path):
+    source, synonyms = tmp_path / "subjects.yml", tmp_path / "synonyms.yml"
+    source.write_text("en:\n  ours: [my case is late]\n  other: [the post office is late, the bus is late]\n",
+                      encoding="utf-8")
+    subject.build(source, tmp_path, None, ["en"])
+    without = SubjectModel.load(tmp_path / MODEL).other("someone higher up please", "en")
+    synonyms.write_text("en:\n  - someone higher up, manager => escalation\n", encoding="utf-8")
+    subject.build(source, tmp_path, None, ["en"], synonyms)
+    assert SubjectModel.load(tmp_path / MODEL).other("someone higher up please", "en") < without
+
+
+def test_the_model_learns_the_examples_and_reaches_words_it_never_saw(tmp_path):
+    source = tmp_path / "subjects.yml"
+    source.write_text(
+        "en:\n"
+        "  ours: [my case is not answered, escalate my support case, the reports are down for everyone,\n"
+        "         hotline opening hours, severity of an outage, remote session with an engineer]\n"
+        "  other: [post office opening hours, pharmacy open on sunday, book a table at the restaurant,\n"
+        "          my landlord does not answer, italian course for beginners, spanish lessons in the evening]\n",
+        encoding="utf-8")
+    subject.build(source, tmp_path, None, ["en"])
+    model = SubjectModel.load(tmp_path / MODEL)
+    assert model.other("escalate my case", "en") < 0.5 < model.other("restaurant opening hours", "en")
+    # letter groups carry it to a word it never saw: "coursework" shares "course"
+    assert model.other("french coursework", "en") > model.other("french support case", "en")
+
+
+def test_an_unchanged_file_keeps_the_previous_generations_model(tmp_path, monkeypatch):
+    source = tmp_path / "subjects.yml"
+    source.write_text("en:\n  ours: [my case]\n  other: [the post office]\n", encoding="utf-8")
+    previous, generation = tmp_path / "previous", tmp_path / "generation"
+    previous.mkdir(), generation.mkdir()
+    subject.build(source, previous, None, ["en"])
+
+    def no_training(*args):
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(subject, "_trained", no_training)
+    subject.build(source, generation, previous, ["en"])
+    assert (generation / MODEL).read_bytes() == (previous / MODEL).read_bytes()
+    # an edited file is learnt again, and so is an edited synonyms file
+    synonyms = tmp_path / "synonyms.yml"
+    synonyms.write_text("en:\n  - ticket => case\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="trained again"):
+        subject.build(source, generation, previous, ["en"], synonyms)
+    source.write_text("en:\n  ours: [my case]\n  other: [the post office, the bank]\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="trained again"):
+        subject.build(source, generation, previous, ["en"])
+
+
+def test_the_index_carries_the_model_of_the_authors_file(app):
+    current = Path(app.config["INDEX_DIR"]) / "current"
+    model = json.loads((current / MODEL).read_text(encoding="utf-8"))
+    assert model["fingerprint"] == subject.fingerprint(PROJECT_DIR / SUBJECTS_FILE, PROJECT_DIR / SYNONYMS_FILE)
+    assert model["weights"] and model["examples"] > 1000
+
+
+@pytest.mark.parametrize("lang, query, article", [
+    # questions of neither list, each answered without the model but for the hotline's:
+    # the model's subjects, not its lines
+    ("en", "what time does the support hotline close on weekdays", "support/contact"),
+    ("de", "Öffnungszeiten vom Wertstoffhof am Samstag", None),
+    ("de", "bis wann ist die Support-Hotline am Samstag erreichbar", "support/contact"),
+    ("fr", "comment changer la police des titres dans mon graphique", None),
+    ("fr", "le tableau de bord ne s'affiche plus pour personne, c'est urgent", "support/severity"),
+    ("it", "reclamo alla compagnia del gas per bolletta sbagliata", None),
+    ("es", "cómo pongo en marcha un escalado de mi caso", "support/escalation"),
+])
+def test_the_subject_decides_between_questions_that_share_words(app, lang, query, article):
+    found = ids(app, query, lang)
+    assert (article in found[:3]) if article else found == [], found
