@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import multiprocessing
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -209,15 +210,27 @@ def fingerprint(path: Path, synonyms: Path | None = None) -> str:
 
 @lru_cache(maxsize=4)
 def _trained(key: str, text: str, synonyms: str, languages: tuple[str, ...]) -> str:
-    """Return the model trained on the subjects and synonyms files' texts, as JSON (once per process)."""
-    from sklearn.feature_extraction import DictVectorizer  # only a build trains; a worker only reads
+    """Return the model trained on the subjects and synonyms files' texts, as JSON (once per process).
+
+    The training runs in a child process: scikit-learn, SciPy and NumPy
+    (about 100 MB, and BLAS threads) never load into a process that serves
+    questions, and an incremental build started by the service stays light.
+    """
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        model = pool.apply(train, (text, synonyms, languages))
+    return json.dumps({"fingerprint": key, **model}, ensure_ascii=False, sort_keys=True)
+
+
+def train(text: str, synonyms: str, languages: tuple[str, ...]) -> dict:
+    """Return the model (``bias``, ``weights``, ``examples``) trained on the two files' texts."""
+    from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     found = examples(yaml.safe_load(text) or {}, languages)
     if any(other for _, _, other in found):  # synonyms alone teach nothing about other subjects
         found += synonym_terms(yaml.safe_load(synonyms) or {}, languages)
     labels = [other for _, _, other in found]
-    model = {"fingerprint": key, "bias": 0.0, "weights": {}, "examples": len(found)}
+    model = {"bias": 0.0, "weights": {}, "examples": len(found)}
     if len(set(labels)) == 2:  # both kinds are needed to learn anything
         vectorizer = DictVectorizer()
         matrix = vectorizer.fit_transform([features(question, lang) for lang, question, _ in found])
@@ -226,7 +239,7 @@ def _trained(key: str, text: str, synonyms: str, languages: tuple[str, ...]) -> 
         model["weights"] = {name: round(float(weight), 5)
                             for name, weight in zip(vectorizer.feature_names_, fitted.coef_[0])
                             if abs(weight) >= MIN_WEIGHT}
-    return json.dumps(model, ensure_ascii=False, sort_keys=True)
+    return model
 
 
 def build(source: Path, generation: Path, previous: Path | None, languages: Iterable[str],
