@@ -105,6 +105,8 @@ def leave_one_out(project: Path, verbose: bool = False) -> None:
                     if engine.another_subject(other, row["share"], row["ours"], alone, low):
                         if not row["ids"]:
                             silenced += 1
+                            if verbose:
+                                print(f"  silenced at {low}/{alone}: {row['lang']} {other:.2f} {row['q']}")
                         elif set(row["answers"]) & set(row["ids"]):
                             lost += 1
                             if verbose:
@@ -113,6 +115,10 @@ def leave_one_out(project: Path, verbose: bool = False) -> None:
                 totals[(low, alone)][1] += lost
                 line.append(f"{low}/{alone}: +{silenced} -{lost}")
             leaks = sum(1 for r in rows if r["set"] == name and not r["ids"])
+            if verbose:
+                for row in rows:
+                    if row["set"] == name and not row["ids"]:
+                        print(f"  out of scope, answered: {row['lang']} {row['q']}")
             print(f"{name:10} {leaks:3} answered out of scope   " + "   ".join(line))
     print("all        " + "   ".join(f"{low}/{alone}: +{s} -{l}" for (low, alone), (s, l) in totals.items()))
     print(f"(now: engine.OTHER_WITH_UNKNOWN {engine.OTHER_WITH_UNKNOWN}, engine.OTHER_ALONE {engine.OTHER_ALONE})")

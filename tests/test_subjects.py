@@ -100,6 +100,8 @@ def test_an_unchanged_file_keeps_the_previous_generations_model(tmp_path, monkey
     synonyms.write_text("en:\n  - ticket => case\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="trained again"):
         subject.build(source, generation, previous, ["en"], synonyms)
+    with pytest.raises(AssertionError, match="trained again"):  # and for other languages
+        subject.build(source, generation, previous, ["en", "fr"])
     source.write_text("en:\n  ours: [my case]\n  other: [the post office, the bank]\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="trained again"):
         subject.build(source, generation, previous, ["en"])
@@ -108,7 +110,8 @@ def test_an_unchanged_file_keeps_the_previous_generations_model(tmp_path, monkey
 def test_the_index_carries_the_model_of_the_authors_file(app):
     current = Path(app.config["INDEX_DIR"]) / "current"
     model = json.loads((current / MODEL).read_text(encoding="utf-8"))
-    assert model["fingerprint"] == subject.fingerprint(PROJECT_DIR / SUBJECTS_FILE, PROJECT_DIR / SYNONYMS_FILE)
+    assert model["fingerprint"] == subject.fingerprint(PROJECT_DIR / SUBJECTS_FILE, PROJECT_DIR / SYNONYMS_FILE,
+                                                      LANGUAGES)
     assert model["weights"] and model["examples"] > 1000
 
 

@@ -187,20 +187,19 @@ def synonym_terms(data: dict, languages: Iterable[str]) -> list[tuple[str, str, 
 
 
 def _read_text(path: Path | None) -> str:
-    """Return a file's text ("" when there is none, or it cannot be read as YAML: `deflect check` says why)."""
+    """Return a file's text: "" when there is none, or it is no YAML mapping (`deflect check` says why)."""
     if path is None or not Path(path).is_file():
         return ""
     text = Path(path).read_text(encoding="utf-8")
     try:
-        yaml.safe_load(text)
+        return text if isinstance(yaml.safe_load(text) or {}, dict) else ""
     except yaml.YAMLError:
         return ""
-    return text
 
 
-def fingerprint(path: Path, synonyms: Path | None = None) -> str:
-    """Return what the model depends on: the two files' bytes and the features' version."""
-    digest = hashlib.sha256(f"features {FEATURES_VERSION}\n".encode())
+def fingerprint(path: Path, synonyms: Path | None = None, languages: Iterable[str] = ()) -> str:
+    """Return what the model depends on: the two files' bytes, the languages and the features' version."""
+    digest = hashlib.sha256(f"features {FEATURES_VERSION} {' '.join(languages)}\n".encode())
     for source in (path, synonyms):
         digest.update(b"\0")
         if source is not None and Path(source).is_file():
@@ -250,7 +249,8 @@ def build(source: Path, generation: Path, previous: Path | None, languages: Iter
     No subjects file (or one with a single kind of example) writes a model
     that finds nothing another subject's.
     """
-    key = fingerprint(source, synonyms)
+    languages = tuple(languages)
+    key = fingerprint(source, synonyms, languages)
     target = generation / MODEL
     if previous is not None and (previous / MODEL).is_file():
         try:
@@ -259,10 +259,7 @@ def build(source: Path, generation: Path, previous: Path | None, languages: Iter
                 return
         except (OSError, ValueError):
             pass  # a damaged model is trained again
-    text = _read_text(source)
-    if not isinstance(yaml.safe_load(text) or {}, dict):  # `deflect check` says why; search on without the model
-        text = ""
-    target.write_text(_trained(key, text, _read_text(synonyms), tuple(languages)), encoding="utf-8")
+    target.write_text(_trained(key, _read_text(source), _read_text(synonyms), languages), encoding="utf-8")
 
 
 class SubjectModel:
