@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 #: The readable sets: file → its name in the examples' header.
 SETS = {"eval/fresh-a.yml": "A", "eval/fresh-b.yml": "B", "eval/fresh-d.yml": "D", "eval/fresh-f.yml": "F",
         "eval/scope-training.yml": "T", "eval/scope-training-2.yml": "T2", "eval/scope-training-3.yml": "T3",
+        "eval/scope-training-4.yml": "T4", "eval/scope-training-5.yml": "T5",
         "tuning-queries.yml": "tuning", "tuning-customers.yml": "customers",
         "tuning-terse.yml": "terse"}
 HEADER = """\
@@ -31,7 +32,7 @@ HEADER = """\
 # its words ("other"), per language: the search learns from them when to stay silent
 # (src/deflect/search/subject.py). Add a question a customer asked that the help center should
 # have left alone under "other"; `deflect check` reads this file, `deflect index` learns it.
-# First written from the evaluation sets A, B, D, F, T, T2, T3 and the tuning sets in bench/
+# First written from the evaluation sets A, B, D, F, T, T2–T5 and the tuning sets in bench/
 # (bench/subjects_from_sets.py); the blind sets C, E and G are not here.
 """
 
