@@ -215,30 +215,26 @@ def _trained(key: str, text: str, synonyms: str, languages: tuple[str, ...]) -> 
     (about 100 MB, and BLAS threads) never load into a process that serves
     questions, and an incremental build started by the service stays light.
     """
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        model = pool.apply(train, (text, synonyms, languages))
+    found = examples(yaml.safe_load(text) or {}, languages)
+    model = {"bias": 0.0, "weights": {}, "examples": len(found)}
+    if len({other for _, _, other in found}) == 2:  # both kinds are needed to learn anything
+        found += synonym_terms(yaml.safe_load(synonyms) or {}, languages)
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            model = pool.apply(train, (found,))
     return json.dumps({"fingerprint": key, **model}, ensure_ascii=False, sort_keys=True)
 
 
-def train(text: str, synonyms: str, languages: tuple[str, ...]) -> dict:
-    """Return the model (``bias``, ``weights``, ``examples``) trained on the two files' texts."""
+def train(found: list[tuple[str, str, bool]]) -> dict:
+    """Return the model (``bias``, ``weights``, ``examples``) learned from (language, question, is other) examples."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    found = examples(yaml.safe_load(text) or {}, languages)
-    if any(other for _, _, other in found):  # synonyms alone teach nothing about other subjects
-        found += synonym_terms(yaml.safe_load(synonyms) or {}, languages)
-    labels = [other for _, _, other in found]
-    model = {"bias": 0.0, "weights": {}, "examples": len(found)}
-    if len(set(labels)) == 2:  # both kinds are needed to learn anything
-        vectorizer = DictVectorizer()
-        matrix = vectorizer.fit_transform([features(question, lang) for lang, question, _ in found])
-        fitted = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(matrix, labels)
-        model["bias"] = float(fitted.intercept_[0])
-        model["weights"] = {name: round(float(weight), 5)
-                            for name, weight in zip(vectorizer.feature_names_, fitted.coef_[0])
-                            if abs(weight) >= MIN_WEIGHT}
-    return model
+    vectorizer = DictVectorizer()
+    matrix = vectorizer.fit_transform([features(question, lang) for lang, question, _ in found])
+    fitted = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(matrix, [o for _, _, o in found])
+    return {"bias": float(fitted.intercept_[0]), "examples": len(found),
+            "weights": {name: round(float(weight), 5) for name, weight in zip(vectorizer.feature_names_, fitted.coef_[0])
+                        if abs(weight) >= MIN_WEIGHT}}
 
 
 def build(source: Path, generation: Path, previous: Path | None, languages: Iterable[str],
