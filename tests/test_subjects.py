@@ -129,3 +129,15 @@ def test_the_index_carries_the_model_of_the_authors_file(app):
 def test_the_subject_decides_between_questions_that_share_words(app, lang, query, article):
     found = ids(app, query, lang)
     assert (article in found[:3]) if article else found == [], found
+
+
+def test_the_served_probability_is_the_trained_features(app):
+    """``other()`` skips building ``features()``'s dictionary; both must give the same number."""
+    import math
+
+    model = SubjectModel.load(Path(app.config["INDEX_DIR"]) / "current" / MODEL)
+    for lang, query in [("en", "post office opening hours saturday"), ("de", "Wie eskaliere ich meinen Fall?"),
+                        ("fr", "l'hôtel m'a envoyé une enquête"), ("it", "sabato"), ("es", "")]:
+        score = model.bias + sum(value * model.weights.get(name, 0.0)
+                                 for name, value in subject.features(query, lang).items())
+        assert model.other(query, lang) == pytest.approx(1 / (1 + math.exp(-score)), abs=1e-12)

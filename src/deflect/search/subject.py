@@ -74,23 +74,40 @@ def features(text: str, lang: str) -> dict[str, float]:
     >>> features("Saturday", "en") == {"lang:en": 1.0}
     True
     """
-    found: dict[str, float] = {f"lang:{lang}": 1.0}
-    grams: set[str] = set()
-    low, high = GRAMS
-    for word in words(text, lang):
-        if is_circumstance(word, lang):
-            continue
-        weight = informativeness(word, lang)
-        for form in forms(word, lang):
-            key = f"w:{lang}:{form}"
-            found[key] = max(weight, found.get(key, 0.0))
-        padded = f" {fold(word)} "
-        for size in range(low, high + 1):
-            grams.update(padded[start:start + size] for start in range(len(padded) - size + 1))
+    stems, grams = _question(text, lang)
+    found: dict[str, float] = {f"lang:{lang}": 1.0, **stems}
     if grams:
         share = 1.0 / math.sqrt(len(grams))  # the letter groups weigh one word's vector together
-        found.update((f"c:{gram}", share) for gram in grams)
+        found.update((gram, share) for gram in grams)
     return found
+
+
+def _question(text: str, lang: str) -> tuple[dict[str, float], set[str]]:
+    """Return a question's stem features (each with its word's weight) and its letter-group features."""
+    stems: dict[str, float] = {}
+    grams: set[str] = set()
+    for word in words(text, lang):
+        found = _word(word, lang)
+        if found is None:
+            continue
+        names, weight, word_grams = found
+        for name in names:
+            if weight > stems.get(name, 0.0):
+                stems[name] = weight
+        grams |= word_grams
+    return stems, grams
+
+
+@lru_cache(maxsize=50_000)
+def _word(word: str, lang: str) -> tuple[tuple[str, ...], float, frozenset[str]] | None:
+    """Return one word's stem features, its weight and its letter-group features (None: a circumstance word)."""
+    if is_circumstance(word, lang):
+        return None
+    low, high = GRAMS
+    padded = f" {fold(word)} "
+    grams = frozenset(f"c:{padded[start:start + size]}" for size in range(low, high + 1)
+                      for start in range(len(padded) - size + 1))
+    return tuple(f"w:{lang}:{form}" for form in sorted(forms(word, lang))), informativeness(word, lang), grams
 
 
 def read_file(path: Path) -> dict:
@@ -279,7 +296,11 @@ class SubjectModel:
         if not self.weights:
             return 0.0
         weights = self.weights
-        score = self.bias + sum(value * weights.get(name, 0.0) for name, value in features(text, lang).items())
+        stems, grams = _question(text, lang)  # features() without building its dictionary: every question asks
+        score = self.bias + weights.get(f"lang:{lang}", 0.0)
+        score += sum(value * weights.get(name, 0.0) for name, value in stems.items())
+        if grams:
+            score += sum(weights.get(gram, 0.0) for gram in grams) / math.sqrt(len(grams))
         if score < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-score)) if score < 30 else 1.0
