@@ -47,6 +47,7 @@ from typing import Iterable
 import yaml
 
 from deflect.search.analysis import fold, forms, informativeness, is_circumstance, words
+from deflect.search.synonyms import read_file as read_vocabulary_file
 
 #: Where the help center keeps it, beside docs/.
 SUBJECTS_FILE = Path("vocabulary") / "subjects.yml"
@@ -112,17 +113,7 @@ def _word(word: str, lang: str) -> tuple[tuple[str, ...], float, frozenset[str]]
 
 def read_file(path: Path) -> dict:
     """Return the file's mapping of language → {"ours": [...], "other": [...]} (``{}`` when there is none)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise SubjectsError(f"{Path(path).name} is not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise SubjectsError(f"{Path(path).name} must map each language to its 'ours' and 'other' questions")
-    return data
+    return read_vocabulary_file(path, SubjectsError, "its 'ours' and 'other' questions")
 
 
 def examples(data: dict, languages: Iterable[str]) -> list[tuple[str, str, bool]]:

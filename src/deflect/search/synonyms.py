@@ -94,8 +94,11 @@ def parse_rules(lines: Iterable[str], lang: str) -> tuple[Rule, ...]:
     return tuple(parse_rule(line, lang) for line in lines)
 
 
-def read_file(path: Path) -> dict:
-    """Return the file's mapping of language → lines (``{}`` when there is no file)."""
+def read_file(path: Path, error: type[ValueError] = SynonymError, entries: str = "a list of lines") -> dict:
+    """Return an authors' vocabulary file's mapping of language → its ``entries`` (``{}`` when there is no file).
+
+    Raises ``error`` when the file is no YAML, or no mapping (the subjects file shares this).
+    """
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -103,9 +106,9 @@ def read_file(path: Path) -> dict:
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise SynonymError(f"{Path(path).name} is not valid YAML: {exc}") from exc
+        raise error(f"{Path(path).name} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise SynonymError(f"{Path(path).name} must map each language to a list of lines")
+        raise error(f"{Path(path).name} must map each language to {entries}")
     return data
 
 
