@@ -141,3 +141,13 @@ def test_the_served_probability_is_the_trained_features(app):
         score = model.bias + sum(value * model.weights.get(name, 0.0)
                                  for name, value in subject.features(query, lang).items())
         assert model.other(query, lang) == pytest.approx(1 / (1 + math.exp(-score)), abs=1e-12)
+
+
+def test_the_suggest_command_says_how_likely_another_subject_is(runner):
+    silent = runner.invoke(args=["suggest", "horaires de la poste le dimanche", "--lang", "fr"])
+    assert silent.exit_code == 0, silent.output
+    lines = silent.output.splitlines()
+    assert lines[0] == "No confident suggestion."
+    assert lines[1].startswith("Another subject, by the examples in vocabulary/subjects.yml: 0.9")
+    answered = runner.invoke(args=["suggest", "wie eskaliere ich meinen Fall", "--lang", "de"])
+    assert "Another subject" not in answered.output and "support/escalation" in answered.output

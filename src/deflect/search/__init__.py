@@ -47,6 +47,7 @@ from deflect.search.lexicon import Lexicon
 from deflect.search.storage import open_index
 from deflect.search.index import SYNONYMS, build_generation, current_generation, prune, swap_in
 from deflect.search.subject import MODEL as SUBJECTS_MODEL
+from deflect.search.subject import SUBJECTS_FILE
 from deflect.search.subject import SubjectModel, check_subjects
 from deflect.search.synonyms import SynonymError, check_synonyms, load_synonyms
 
@@ -308,7 +309,12 @@ def suggest_command(text: str, lang: str | None, limit: int, as_json: bool) -> N
                               ensure_ascii=False, indent=2))
         return
     if not results:
+        opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
+        other = opened.subjects.other(engine.cut(text), code)
         click.echo("No confident suggestion.")
+        click.echo(f"Another subject, by the examples in {SUBJECTS_FILE}: {other:.2f} (no suggestion from "
+                   f"{engine.OTHER_ALONE:.2f}, or from {engine.OTHER_WITH_UNKNOWN:.2f} with a word the help center "
+                   "does not know).")
     for number, result in enumerate(results, 1):
         flag = " (English)" if result.fallback else ""
         where = f"{result.title} › {result.section}" if result.section else result.title
