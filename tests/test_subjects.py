@@ -116,14 +116,16 @@ def test_the_index_carries_the_model_of_the_authors_file(app):
 
 
 @pytest.mark.parametrize("lang, query, article", [
-    # questions of neither list, each answered without the model but for the hotline's:
-    # the model's subjects, not its lines
+    # Each of the silent ones was answered before the model, and its subject's word is in no example
+    # ("Seitenumbruch", "interligne", "garderie", "tintorería", "perrera"): the model's subjects, not its lines.
     ("en", "what time does the support hotline close on weekdays", "support/contact"),
-    ("de", "Öffnungszeiten vom Wertstoffhof am Samstag", None),
+    ("de", "Seitenumbruch im Bericht einfügen, wie geht das", None),
     ("de", "bis wann ist die Support-Hotline am Samstag erreichbar", "support/contact"),
-    ("fr", "comment changer la police des titres dans mon graphique", None),
+    ("fr", "comment modifier l'interligne dans mon rapport", None),
+    ("fr", "inscription à la garderie, quel délai de réponse", None),
     ("fr", "le tableau de bord ne s'affiche plus pour personne, c'est urgent", "support/severity"),
-    ("it", "reclamo alla compagnia del gas per bolletta sbagliata", None),
+    ("es", "horario de la tintorería los sábados", None),
+    ("es", "la perrera municipal no contesta, a quién escalo la queja", None),
     ("es", "cómo pongo en marcha un escalado de mi caso", "support/escalation"),
 ])
 def test_the_subject_decides_between_questions_that_share_words(app, lang, query, article):
