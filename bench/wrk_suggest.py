@@ -47,6 +47,8 @@ class Server(BaseApplication):
         self.cfg.set("threads", 4)
         self.cfg.set("accesslog", None)
         self.cfg.set("loglevel", "warning")
+        if int(sys.argv[4]):
+            self.cfg.set("worker_connections", int(sys.argv[4]))
 
     def load(self):
         return create_app({"RATELIMIT_ENABLED": False})
@@ -122,6 +124,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--cache", type=int, default=None,
                         help="answers kept per worker (deflect.search.ANSWER_CACHE_SIZE; 0 = off)")
+    parser.add_argument("--worker-connections", type=int, default=0,
+                        help="gunicorn's worker_connections: at most this many connections a worker (0: its default)")
     parser.add_argument("--queries", type=Path, nargs="*", default=DEFAULT_QUERIES)
     parser.add_argument("--project", type=Path, default=HERE.parent,
                         help="the help center to serve (e.g. bench_search.py --keep DIR's DIR/project)")
@@ -147,7 +151,7 @@ def main() -> int:
 
     cache = ANSWER_CACHE_SIZE if args.cache is None else args.cache
     server = subprocess.Popen([sys.executable, str(work / "server.py"), f"127.0.0.1:{port}", str(args.workers),
-                               str(cache)], env=env, start_new_session=True)
+                               str(cache), str(args.worker_connections)], env=env, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base + "/healthz")
