@@ -96,8 +96,8 @@ def leave_one_out(project: Path, verbose: bool = False) -> None:
             source.write_text(yaml.safe_dump(examples, allow_unicode=True), encoding="utf-8")
             synonyms = project / "vocabulary" / "synonyms.yml"
             model = subject.SubjectModel(**{k: v for k, v in json.loads(subject._trained(
-                subject.fingerprint(source, synonyms), source.read_text(encoding="utf-8"),
-                subject._read_text(synonyms), tuple(examples))).items() if k in ("bias", "weights")})
+                subject.fingerprint(source, synonyms, tuple(examples)), source, synonyms,
+                tuple(examples))).items() if k in ("bias", "weights")})
             line = []
             for low, alone in pairs:
                 silenced = lost = 0

@@ -221,12 +221,11 @@ class Question:
         A question the subjects model finds about something else is not the
         help center's either: scope 0 (:func:`another_subject`).
         """
-        if any(entry.elsewhere for entry in self.words) and not any(entry.ours for entry in self.words):
+        ours = any(entry.ours for entry in self.words)
+        if not ours and any(entry.elsewhere for entry in self.words):
             return 0.0
         share = self._known_share()
-        if another_subject(self.other, share, any(entry.ours for entry in self.words)):
-            return 0.0
-        return share
+        return 0.0 if another_subject(self.other, share, ours) else share
 
     def _known_share(self) -> float:
         """Return the informativeness-weighted share of the words the help center knows (:meth:`scope`)."""

@@ -44,8 +44,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import yaml
-
 from deflect.search.analysis import fold, forms, informativeness, is_circumstance, words
 from deflect.search.synonyms import read_file as read_vocabulary_file
 
@@ -194,17 +192,6 @@ def synonym_terms(data: dict, languages: Iterable[str]) -> list[tuple[str, str, 
     return found
 
 
-def _read_text(path: Path | None) -> str:
-    """Return a file's text: "" when there is none, or it is no YAML mapping (`deflect check` says why)."""
-    if path is None or not Path(path).is_file():
-        return ""
-    text = Path(path).read_text(encoding="utf-8")
-    try:
-        return text if isinstance(yaml.safe_load(text) or {}, dict) else ""
-    except yaml.YAMLError:
-        return ""
-
-
 def fingerprint(path: Path, synonyms: Path | None = None, languages: Iterable[str] = ()) -> str:
     """Return what the model depends on: the two files' bytes, the languages and the features' version."""
     digest = hashlib.sha256(f"features {FEATURES_VERSION} {' '.join(languages)}\n".encode())
@@ -216,20 +203,30 @@ def fingerprint(path: Path, synonyms: Path | None = None, languages: Iterable[st
 
 
 @lru_cache(maxsize=4)
-def _trained(key: str, text: str, synonyms: str, languages: tuple[str, ...]) -> str:
-    """Return the model trained on the subjects and synonyms files' texts, as JSON (once per process).
+def _trained(key: str, source: Path, synonyms: Path | None, languages: tuple[str, ...]) -> str:
+    """Return the model trained on the subjects and synonyms files, as JSON (once per process and ``key``).
 
-    The training runs in a child process: scikit-learn, SciPy and NumPy
-    (about 100 MB, and BLAS threads) never load into a process that serves
-    questions, and an incremental build started by the service stays light.
+    ``key`` is the files' :func:`fingerprint`. A file that cannot be read
+    teaches nothing (`deflect check` says why). The training runs in a child
+    process: scikit-learn, SciPy and NumPy (about 100 MB, and BLAS threads)
+    never load into a process that serves questions, and an incremental
+    build started by the service stays light.
     """
-    found = examples(yaml.safe_load(text) or {}, languages)
+    found = examples(_mapping(read_file, source), languages)
     model = {"bias": 0.0, "weights": {}, "examples": len(found)}
     if len({other for _, _, other in found}) == 2:  # both kinds are needed to learn anything
-        found += synonym_terms(yaml.safe_load(synonyms) or {}, languages)
+        found += synonym_terms(_mapping(read_vocabulary_file, synonyms), languages)
         with multiprocessing.get_context("fork").Pool(1) as pool:
             model = pool.apply(train, (found,))
     return json.dumps({"fingerprint": key, **model}, ensure_ascii=False, sort_keys=True)
+
+
+def _mapping(reader, path: Path | None) -> dict:
+    """Return what ``reader`` reads in ``path``: ``{}`` when there is no file or it cannot be read."""
+    try:
+        return reader(path) if path is not None else {}
+    except ValueError:  # SubjectsError, SynonymError
+        return {}
 
 
 def train(found: list[tuple[str, str, bool]]) -> dict:
@@ -263,7 +260,7 @@ def build(source: Path, generation: Path, previous: Path | None, languages: Iter
                 return
         except (OSError, ValueError):
             pass  # a damaged model is trained again
-    target.write_text(_trained(key, _read_text(source), _read_text(synonyms), languages), encoding="utf-8")
+    target.write_text(_trained(key, Path(source), synonyms and Path(synonyms), languages), encoding="utf-8")
 
 
 class SubjectModel:
