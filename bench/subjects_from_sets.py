@@ -41,15 +41,21 @@ def load_sets() -> dict[str, dict[str, list[dict]]]:
     return {name: yaml.safe_load((HERE / path).read_text(encoding="utf-8")) for path, name in SETS.items()}
 
 
-def write(target: Path) -> None:
+def grouped(sets) -> dict[str, dict[str, list[str]]]:
+    """Return the questions of ``sets`` (each a file's mapping) as the subjects file has them, each once."""
     data: dict[str, dict[str, list[str]]] = {}
-    for sets in load_sets().values():
-        for lang, items in sets.items():
+    for questions in sets:
+        for lang, items in questions.items():
             entry = data.setdefault(lang, {"ours": [], "other": []})
             for item in items:
                 kind = "ours" if item.get("ids") else "other"
                 if item["q"] not in entry["ours"] and item["q"] not in entry["other"]:
                     entry[kind].append(item["q"])
+    return data
+
+
+def write(target: Path) -> None:
+    data = grouped(load_sets().values())
     target.write_text(HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120),
                       encoding="utf-8")
     print(f"{target}: " + ", ".join(f"{lang} {len(e['ours'])} ours / {len(e['other'])} other"
@@ -57,7 +63,6 @@ def write(target: Path) -> None:
 
 
 def leave_one_out(project: Path, verbose: bool = False) -> None:
-    import json
     import tempfile
 
     from deflect import create_app
@@ -84,20 +89,13 @@ def leave_one_out(project: Path, verbose: bool = False) -> None:
     totals = {pair: [0, 0] for pair in pairs}
     with tempfile.TemporaryDirectory() as tmp:
         for name in sets:
-            examples = {}
-            for other_name, data in sets.items():
-                if other_name == name:
-                    continue
-                for lang, items in data.items():
-                    entry = examples.setdefault(lang, {"ours": [], "other": []})
-                    for item in items:
-                        entry["ours" if item["ids"] else "other"].append(item["q"])
-            source = Path(tmp) / f"without-{name}.yml"
+            examples = grouped(data for other_name, data in sets.items() if other_name != name)
+            generation = Path(tmp) / name
+            generation.mkdir()
+            source = generation / "subjects.yml"
             source.write_text(yaml.safe_dump(examples, allow_unicode=True), encoding="utf-8")
-            synonyms = project / "vocabulary" / "synonyms.yml"
-            model = subject.SubjectModel(**{k: v for k, v in json.loads(subject._trained(
-                subject.fingerprint(source, synonyms, tuple(examples)), source, synonyms,
-                tuple(examples))).items() if k in ("bias", "weights")})
+            subject.build(source, generation, None, tuple(examples), project / "vocabulary" / "synonyms.yml")
+            model = subject.SubjectModel.load(generation / subject.MODEL)
             line = []
             for low, alone in pairs:
                 silenced = lost = 0
