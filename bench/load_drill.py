@@ -23,7 +23,16 @@ log. Needs ``wrk``, a PostgreSQL server and Redis. Not part of the tests.
 gunicorn also reads ``GUNICORN_CMD_ARGS`` (after the configuration file):
 ``GUNICORN_CMD_ARGS="--max-requests 50000"`` tries another setting.
 
+With ``--nginx``, wrk talks to nginx run with production's own site
+configuration (``deploy/nginx/deflect.conf``: its upstream pool, its proxy
+headers; only the ports and paths changed), as customers' requests reach
+the service; the client's address is then the second proxy's view
+(``DEFLECT_TRUSTED_PROXIES=2``: a load balancer's header, then nginx's).
+``--nginx-keepalive N`` tries another upstream pool (0: none, a new
+connection per request).
+
     python bench/load_drill.py [--seconds 20] [--connections 8 32] [--rebuilds 20]
+    python bench/load_drill.py --nginx [--nginx-keepalive 0]
     python bench/load_drill.py --cache 0            # the search's answer cache off in the workers
     python bench/load_drill.py --rate-limit off
 """
@@ -47,7 +56,7 @@ from typing import Callable
 
 import yaml
 
-from wrk_suggest import DEFAULT_QUERIES, free_port, wait_until_up, worker_memory
+from wrk_suggest import DEFAULT_QUERIES, cpu_seconds, cpu_split, free_port, wait_until_up, worker_memory, worker_pids
 
 HERE = Path(__file__).resolve().parent
 PROJECT_DIR = HERE.parent
@@ -122,6 +131,36 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def nginx_config(work: Path, listen: int, upstream: int, keepalive: int | None) -> Path:
+    """Write an nginx.conf that includes production's site file with only its ports and paths changed.
+
+    The main context is nginx's packaged one in miniature (``worker_processes
+    auto``: one per core, as on the production machine); the site file's
+    ``keepalive`` is replaced only when ``keepalive`` is given (0 removes the
+    pool).
+    """
+    site = (PROJECT_DIR / "deploy" / "nginx" / "deflect.conf").read_text(encoding="utf-8")
+    replaced = {"listen 80;": f"listen 127.0.0.1:{listen};", "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream};",
+                "root /srv/deflect/site;": f"root {work / 'site'};"}
+    if keepalive is not None:
+        replaced["keepalive 32;"] = f"keepalive {keepalive};" if keepalive else ""
+    for old, new in replaced.items():
+        if old not in site:
+            raise SystemExit(f"deploy/nginx/deflect.conf no longer has {old!r}: update bench/load_drill.py")
+        site = site.replace(old, new)
+    (work / "site").mkdir(exist_ok=True)
+    (work / "deflect.conf").write_text(site, encoding="utf-8")
+    user = "user root root;\n" if os.geteuid() == 0 else ""  # the drill's files are the drill runner's
+    main_conf = (f"{user}worker_processes auto;\ndaemon off;\npid {work / 'nginx.pid'};\n"
+                 f"error_log {work / 'nginx-error.log'} warn;\nevents {{ worker_connections 4096; }}\n"
+                 f"http {{\n  access_log off;\n  client_body_temp_path {work / 'nginx-body'};\n"
+                 f"  proxy_temp_path {work / 'nginx-proxy'};\n  fastcgi_temp_path {work / 'nginx-fastcgi'};\n"
+                 f"  uwsgi_temp_path {work / 'nginx-uwsgi'};\n  scgi_temp_path {work / 'nginx-scgi'};\n"
+                 f"  include {work / 'deflect.conf'};\n}}\n")
+    (work / "nginx.conf").write_text(main_conf, encoding="utf-8")
+    return work / "nginx.conf"
+
+
 def postgres_schema(base_url: str) -> tuple[str, Callable[[], None]]:
     """Create a schema of the drill's own on ``base_url``; return its URL and the function that drops it."""
     from sqlalchemy import create_engine, text
@@ -190,12 +229,12 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
     return figures
 
 
-def row(path: str, connections: int, figures: dict, swaps: int) -> str:
+def row(path: str, connections: int, figures: dict, swaps: int, split: str) -> str:
     non_2xx = sum(figures["non_2xx"].values())
     detail = " (" + ", ".join(f"{s}: {c}" for s, c in sorted(figures["non_2xx"].items())) + ")" if non_2xx else ""
     sockets = "/".join(str(figures[kind]) for kind in ("connect", "read", "write", "timeout"))
     return (f"{path:<13} {connections:>5} {figures['rate']:>8.0f} {figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f} "
-            f"{swaps:>6} {non_2xx:>8}{detail}   {sockets}")
+            f"{swaps:>6} {non_2xx:>8}{detail}   {sockets:<12} {split}")
 
 
 def load_average() -> str:
@@ -214,9 +253,15 @@ def main() -> int:
                         help="a PostgreSQL database the drill may create a schema in")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13", help="rate-limit counters")
     parser.add_argument("--queries", type=Path, nargs="*", default=DEFAULT_QUERIES)
+    parser.add_argument("--nginx", action="store_true", help="wrk → nginx (deploy/nginx/deflect.conf) → gunicorn")
+    parser.add_argument("--nginx-keepalive", type=int, default=None,
+                        help="with --nginx: the upstream pool's size instead of the site file's (0: none)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    nginx_binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if args.nginx and not nginx_binary:
+        raise SystemExit("nginx is not installed: apt-get install -y nginx")
     from deflect.search import ANSWER_CACHE_SIZE
 
     cache = ANSWER_CACHE_SIZE if args.cache is None else args.cache
@@ -228,7 +273,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="deflect-drill-"))
     database, drop_schema = postgres_schema(args.postgres)
-    server = None
+    server = proxy = None
     try:
         project = copy_project(work / "project")
         (work / "drill_app.py").write_text(APP_MODULE, encoding="utf-8")
@@ -238,8 +283,8 @@ def main() -> int:
         env = {**os.environ, "DEFLECT_PROJECT_DIR": str(project), "DEFLECT_VAR_DIR": str(work / "var"),
                "DEFLECT_DATABASE_URL": database, "DEFLECT_RATELIMIT_STORAGE_URI": args.redis,
                "DEFLECT_RATELIMIT_ENABLED": "true" if args.rate_limit == "on" else "false",
-               "DEFLECT_TRUSTED_PROXIES": "1", "DEFLECT_SERVE_SITE": "false", "DEFLECT_SECRET_KEY": "drill",
-               "DRILL_ANSWER_CACHE": str(cache)}
+               "DEFLECT_TRUSTED_PROXIES": "2" if args.nginx else "1", "DEFLECT_SERVE_SITE": "false",
+               "DEFLECT_SECRET_KEY": "drill", "DRILL_ANSWER_CACHE": str(cache)}
         subprocess.run([str(BIN / "deflect"), "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([str(BIN / "deflect"), "index"], env=env, check=True, capture_output=True)
         log = (work / "gunicorn.log").open("w", encoding="utf-8")
@@ -249,26 +294,43 @@ def main() -> int:
              "drill_app:app"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base + "/healthz")
+        if args.nginx:
+            front = free_port()
+            configuration = nginx_config(work, front, port, args.nginx_keepalive)
+            proxy = subprocess.Popen([nginx_binary, "-c", str(configuration), "-p", str(work)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+            base = f"http://127.0.0.1:{front}"
+            wait_until_up(base + "/healthz")
         with urllib.request.urlopen(base + "/healthz", timeout=10) as answer:
             health = json.load(answer)
         run_wrk(base + "/", work / "suggest.lua", 8, 3)  # every worker opens its searchers
-        print(f"load drill: gunicorn (deploy/gunicorn.conf.py: {len(worker_memory(server.pid))} workers × 4 "
-              f"threads), PostgreSQL store, rate limits {args.rate_limit} (Redis: {health['rate_limits']}; "
+        pool = ("" if not args.nginx else "nginx (deploy/nginx/deflect.conf, upstream keepalive "
+                f"{'32' if args.nginx_keepalive is None else args.nginx_keepalive or 'off'}) → ")
+        extra = os.environ.get("GUNICORN_CMD_ARGS")
+        settings = f"; GUNICORN_CMD_ARGS {extra!r}" if extra else ""
+        print(f"load drill: {pool}gunicorn (deploy/gunicorn.conf.py{settings}: {len(worker_memory(server.pid))} "
+              f"workers × 4 threads), PostgreSQL store, rate limits {args.rate_limit} (Redis: {health['rate_limits']}; "
               f"65,536 client addresses), answer cache {cache or 'off'}; {len(paths)} questions in "
               f"{', '.join(languages)}; wrk 2 threads, {args.seconds} s per run; {args.rebuilds} index builds "
               f"meanwhile")
         print(f"load average before: {load_average()}")
         print(f"{'path':<13} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'swaps':>6} {'non-2xx':>8}   "
-              f"socket errors connect/read/write/timeout")
+              f"{'sockets':<12} workers' CPU\n(sockets: wrk's connect/read/write/timeout errors; "
+              f"workers' CPU: each worker's share)")
         runs = [("/healthz", "healthz.lua"), ("/api/suggest", "suggest.lua")]
-        rebuilds = Rebuilds(project, env, args.rebuilds, len(runs) * len(args.connections) * args.seconds / args.rebuilds)
+        interval = len(runs) * len(args.connections) * args.seconds / max(1, args.rebuilds)
+        rebuilds = Rebuilds(project, env, args.rebuilds, interval)
         rebuilds.start()
         measuring = time.monotonic()
         for path, script in runs:
             for connections in args.connections:
                 started = time.monotonic()
+                workers = worker_pids(server.pid)
+                before = cpu_seconds(workers)
                 figures = run_wrk(base + "/", work / script, connections, args.seconds)
-                print(row(path, connections, figures, rebuilds.swaps_between(started, time.monotonic())), flush=True)
+                split = cpu_split(before, cpu_seconds(workers))
+                print(row(path, connections, figures, rebuilds.swaps_between(started, time.monotonic()), split),
+                      flush=True)
         measured = time.monotonic()
         rebuilds.join()
         print(f"load average after: {load_average()}")
@@ -279,6 +341,9 @@ def main() -> int:
               + (f"; {min(built):.1f}–{max(built):.1f} s each" if built else ""))
         print("worker memory: " + ", ".join(worker_memory(server.pid)))
     finally:
+        if proxy is not None:
+            proxy.terminate()
+            proxy.wait(timeout=30)
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)

@@ -100,20 +100,50 @@ def summary(output: str) -> str:
     return text + (f"  NON-2xx {errors.group(1)}" if errors else "")
 
 
+def worker_pids(master: int) -> list[str]:
+    """Return the gunicorn workers' process ids (the master's children, or their children under a wrapper)."""
+    found = []
+    for pid in subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split():
+        found += subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout.split() or [pid]
+    return found
+
+
+def cpu_seconds(pids: list[str]) -> list[float]:
+    """Return each process's CPU time so far (user + system, /proc/PID/stat), 0 for one that is gone.
+
+    Two readings around a run show how the work was shared out: one worker
+    holding every keep-alive connection shows as one at 100 %.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    found = []
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            found.append(0.0)
+            continue
+        found.append((int(fields[11]) + int(fields[12])) / tick)  # utime, stime: fields 14 and 15 of stat
+    return found
+
+
+def cpu_split(before: list[float], after: list[float]) -> str:
+    """Each worker's share of the workers' CPU time between two readings, as "58/42 %"."""
+    used = [max(0.0, b - a) for a, b in zip(before, after)]
+    total = sum(used) or 1.0
+    return "/".join(f"{100 * u / total:.0f}" for u in used) + " %"
+
+
 def worker_memory(master: int) -> list[str]:
     """Return each gunicorn worker's resident memory, and its private (anonymous) part."""
     found = []
-    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
-    for pid in children:
-        grand = subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout.split() or [pid]
-        for worker in grand:
-            fields = {}
-            with open(f"/proc/{worker}/status", encoding="ascii") as status:
-                for line in status:
-                    name, _, value = line.partition(":")
-                    if name in {"VmRSS", "RssAnon"}:
-                        fields[name] = int(value.split()[0]) // 1024
-            found.append(f"{fields.get('VmRSS', 0)} MB resident ({fields.get('RssAnon', 0)} MB private)")
+    for worker in worker_pids(master):
+        fields = {}
+        with open(f"/proc/{worker}/status", encoding="ascii") as status:
+            for line in status:
+                name, _, value = line.partition(":")
+                if name in {"VmRSS", "RssAnon"}:
+                    fields[name] = int(value.split()[0]) // 1024
+        found.append(f"{fields.get('VmRSS', 0)} MB resident ({fields.get('RssAnon', 0)} MB private)")
     return found
 
 
@@ -160,7 +190,10 @@ def main() -> int:
               f"{args.seconds} s; {len(paths)} different questions; answer cache {cache or 'off'}")
         print(f"/healthz       {summary(run_wrk(base + '/healthz', args.connections, args.seconds))}")
         run_wrk(base + "/", args.connections, 3, script)  # warm every worker's searchers
-        print(f"/api/suggest   {summary(run_wrk(base + '/', args.connections, args.seconds, script))}")
+        workers = worker_pids(server.pid)
+        before = cpu_seconds(workers)
+        measured = summary(run_wrk(base + '/', args.connections, args.seconds, script))
+        print(f"/api/suggest   {measured}  workers' CPU {cpu_split(before, cpu_seconds(workers))}")
         print("worker memory: " + ", ".join(worker_memory(server.pid)))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
