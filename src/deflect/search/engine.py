@@ -515,6 +515,8 @@ def suggest_in(index: LanguageIndex, query: str, lang: str, default: str, limit:
     question = question_words(index, query, lang, default, rules)
     if subjects is not None:
         question.other = subjects.other(query, lang)
+    if question.scope() < MIN_SCOPE:  # no article can be confident: the ranking would be read for nothing
+        return []
     found: list[tuple[ArticleMatch, str]] = []
     for match in rank(index, question, lang, default):
         if not match.confident(question):
