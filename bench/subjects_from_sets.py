@@ -4,13 +4,16 @@
     python bench/subjects_from_sets.py             # leave one set out: what the model silences, and loses
 
 The examples are the questions of the readable evaluation sets (written from
-bench/eval/topics.md only, and read for classes): the out-of-scope ones as
-``other``, the others as ``ours``. The blind sets (C, E, G), the dev set and
-the held-out set are never examples. Without ``--write``, each readable set
+bench/eval/topics.md only, and read for classes), each with its translations
+into the other four languages (``eval/translated/<lang>/<set>.yml``: each
+language's writers thought of subjects the others did not): the out-of-scope
+ones as ``other``, the others as ``ours``. The blind sets (C, E, G, H, I),
+the dev set and the held-out set are never examples. A set left out takes
+its translations with it; the questions decided are the sets as written. Without ``--write``, each readable set
 is left out in turn: a model trained on the others decides for each of its
 questions the help center answered, and the script counts the out-of-scope
 answers it silences and the right answers (top 3) it loses, per threshold
-pair of engine.Question.scope's rule.
+triple of engine.another_subject's rule.
 """
 from __future__ import annotations
 
@@ -32,13 +35,26 @@ HEADER = """\
 # its words ("other"), per language: the search learns from them when to stay silent
 # (src/deflect/search/subject.py). Add a question a customer asked that the help center should
 # have left alone under "other"; `deflect check` reads this file, `deflect index` learns it.
-# First written from the evaluation sets A, B, D, F, T, T2–T5 and the tuning sets in bench/
-# (bench/subjects_from_sets.py); the blind sets C, E and G are not here.
+# First written from the evaluation sets A, B, D, F, T, T2–T5 and the tuning sets in bench/, each
+# with its questions translated into the other four languages (bench/eval/translated/;
+# bench/subjects_from_sets.py); the blind sets C, E, G, H and I are not here.
 """
 
 
-def load_sets() -> dict[str, dict[str, list[dict]]]:
-    return {name: yaml.safe_load((HERE / path).read_text(encoding="utf-8")) for path, name in SETS.items()}
+#: Each set's questions translated into other languages (``translated/<lang>/<set name>.yml``), each
+#: translator reading only that set: they count as the set's own, so a set left out leaves with them.
+TRANSLATED = HERE / "eval" / "translated"
+
+
+def load_sets(translations: bool = True) -> dict[str, dict[str, list[dict]]]:
+    """Return each readable set's questions per language, with their translations when ``translations``."""
+    sets = {name: yaml.safe_load((HERE / path).read_text(encoding="utf-8")) for path, name in SETS.items()}
+    if translations:
+        for name, data in sets.items():
+            for file in sorted(TRANSLATED.glob(f"*/{name}.yml")):
+                for lang, items in yaml.safe_load(file.read_text(encoding="utf-8")).items():
+                    data.setdefault(lang, []).extend(items)
+    return sets
 
 
 def grouped(sets) -> dict[str, dict[str, list[str]]]:
@@ -54,15 +70,15 @@ def grouped(sets) -> dict[str, dict[str, list[str]]]:
     return data
 
 
-def write(target: Path) -> None:
-    data = grouped(load_sets().values())
+def write(target: Path, translations: bool = True) -> None:
+    data = grouped(load_sets(translations).values())
     target.write_text(HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120),
                       encoding="utf-8")
     print(f"{target}: " + ", ".join(f"{lang} {len(e['ours'])} ours / {len(e['other'])} other"
                                      for lang, e in data.items()))
 
 
-def leave_one_out(project: Path, verbose: bool = False) -> None:
+def leave_one_out(project: Path, verbose: bool = False, translations: bool = True) -> None:
     import tempfile
 
     from deflect import create_app
@@ -71,11 +87,11 @@ def leave_one_out(project: Path, verbose: bool = False) -> None:
     sys.path.insert(0, str(HERE))
     from explain_suggest import candidates
 
-    sets = load_sets()
+    sets = load_sets(translations)  # the examples
     app = create_app({"PROJECT_DIR": str(project), "RATELIMIT_ENABLED": False})
-    rows = []
+    rows = []  # the questions decided: the sets as written, not their translations
     with app.app_context():
-        for name, data in sets.items():
+        for name, data in load_sets(translations=False).items():
             for lang, items in data.items():
                 for item in items:
                     question, ranked = candidates(item["q"], lang)
@@ -85,8 +101,12 @@ def leave_one_out(project: Path, verbose: bool = False) -> None:
                         rows.append({"set": name, "lang": lang, "q": item["q"], "ids": item["ids"],
                                      "answers": answered, "share": question._known_share(),
                                      "ours": any(entry.ours for entry in question)})
-    pairs = [(0.5, 0.9), (0.6, 0.85), (0.6, 0.9), (0.7, 0.9), (0.6, 0.95), (0.6, 1.01)]
-    totals = {pair: [0, 0] for pair in pairs}
+    # (with an unknown word, not naming ours, alone); 1.01: never
+    rules = [(0.6, 1.01, 0.9), (0.6, 0.7, 0.9), (0.6, 0.65, 0.9), (0.6, 0.75, 0.9), (0.6, 0.6, 0.9),
+             (0.5, 0.7, 0.9), (0.6, 0.7, 0.85), (0.6, 0.7, 0.95)]
+    totals = {rule: [0, 0] for rule in rules}
+    kept = (engine.OTHER_WITH_UNKNOWN, engine.OTHER_NOT_OURS, engine.OTHER_ALONE)
+    by_language = {lang: [0, 0, 0] for lang in dict.fromkeys(row["lang"] for row in rows)}  # silenced, lost, leaks
     with tempfile.TemporaryDirectory() as tmp:
         for name in sets:
             examples = grouped(data for other_name, data in sets.items() if other_name != name)
@@ -97,30 +117,39 @@ def leave_one_out(project: Path, verbose: bool = False) -> None:
             subject.build(source, generation, None, tuple(examples), project / "vocabulary" / "synonyms.yml")
             model = subject.SubjectModel.load(generation / subject.MODEL)
             line = []
-            for low, alone in pairs:
+            for rule in rules:
+                low, middle, alone = rule
                 silenced = lost = 0
                 for row in (r for r in rows if r["set"] == name):
                     other = model.other(row["q"], row["lang"])
-                    if engine.another_subject(other, row["share"], row["ours"], alone, low):
+                    if engine.another_subject(other, row["share"], row["ours"], alone, middle, low):
+                        if rule == kept:
+                            by_language[row["lang"]][0 if not row["ids"] else 1] += (
+                                not row["ids"] or bool(set(row["answers"]) & set(row["ids"])))
                         if not row["ids"]:
                             silenced += 1
                             if verbose:
-                                print(f"  silenced at {low}/{alone}: {row['lang']} {other:.2f} {row['q']}")
+                                print(f"  silenced at {'/'.join(map(str, rule))}: {row['lang']} {other:.2f} {row['q']}")
                         elif set(row["answers"]) & set(row["ids"]):
                             lost += 1
                             if verbose:
-                                print(f"  lost at {low}/{alone}: {row['lang']} {other:.2f} {row['q']}")
-                totals[(low, alone)][0] += silenced
-                totals[(low, alone)][1] += lost
-                line.append(f"{low}/{alone}: +{silenced} -{lost}")
+                                print(f"  lost at {'/'.join(map(str, rule))}: {row['lang']} {other:.2f} {row['q']}")
+                totals[rule][0] += silenced
+                totals[rule][1] += lost
+                line.append(f"{'/'.join(map(str, rule))}: +{silenced} -{lost}")
             leaks = sum(1 for r in rows if r["set"] == name and not r["ids"])
             if verbose:
                 for row in rows:
                     if row["set"] == name and not row["ids"]:
                         print(f"  out of scope, answered: {row['lang']} {row['q']}")
             print(f"{name:10} {leaks:3} answered out of scope   " + "   ".join(line))
-    print("all        " + "   ".join(f"{low}/{alone}: +{s} -{l}" for (low, alone), (s, l) in totals.items()))
-    print(f"(now: engine.OTHER_WITH_UNKNOWN {engine.OTHER_WITH_UNKNOWN}, engine.OTHER_ALONE {engine.OTHER_ALONE})")
+    print("all        " + "   ".join(f"{'/'.join(map(str, rule))}: +{s} -{l}" for rule, (s, l) in totals.items()))
+    for row in rows:
+        by_language[row["lang"]][2] += not row["ids"]
+    print(f"at {'/'.join(map(str, kept))}, per language (silenced of answered out of scope, lost): " + ", ".join(
+        f"{lang} +{s}/{leaks} -{lost}" for lang, (s, lost, leaks) in by_language.items()))
+    print(f"(rules: with an unknown word / not naming ours / alone; now engine.OTHER_WITH_UNKNOWN "
+          f"{engine.OTHER_WITH_UNKNOWN}, OTHER_NOT_OURS {engine.OTHER_NOT_OURS}, OTHER_ALONE {engine.OTHER_ALONE})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,11 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write vocabulary/subjects.yml from the readable sets")
     parser.add_argument("--project", type=Path, default=HERE.parent)
     parser.add_argument("--verbose", action="store_true", help="show each right answer the model would lose")
+    parser.add_argument("--no-translations", action="store_true", help="leave eval/translated/ out")
     args = parser.parse_args(argv)
     if args.write:
-        write(args.project / "vocabulary" / "subjects.yml")
+        write(args.project / "vocabulary" / "subjects.yml", not args.no_translations)
     else:
-        leave_one_out(args.project, args.verbose)
+        leave_one_out(args.project, args.verbose, not args.no_translations)
     return 0
 
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from deflect.search import check_subjects, subject, suggest
+from deflect.search import check_subjects, engine, subject, suggest
 from deflect.search.subject import MODEL, SUBJECTS_FILE, SubjectModel
 from deflect.search.synonyms import SYNONYMS_FILE
 
@@ -150,6 +151,21 @@ def test_the_suggest_command_says_how_likely_another_subject_is(runner):
     assert silent.exit_code == 0, silent.output
     lines = silent.output.splitlines()
     assert lines[0] == "No confident suggestion."
-    assert lines[1].startswith("Another subject, by the examples in vocabulary/subjects.yml: 0.9")
+    said = re.match(r"Another subject, by the examples in vocabulary/subjects.yml: (0\.\d\d) \(no suggestion from ",
+                    lines[1])
+    assert said and float(said.group(1)) >= engine.OTHER_NOT_OURS, lines[1]
     answered = runner.invoke(args=["suggest", "wie eskaliere ich meinen Fall", "--lang", "de"])
     assert "Another subject" not in answered.output and "support/escalation" in answered.output
+
+
+@pytest.mark.parametrize(("other", "share", "ours", "silent"), [
+    (0.95, 1.0, True, True),     # sure: even a question naming our product
+    (0.85, 1.0, True, False),    # fairly sure, but it names our product or support
+    (0.75, 1.0, False, True),    # fairly sure, nothing of ours named
+    (0.65, 1.0, False, False),   # less sure, and every word is the help center's
+    (0.65, 0.8, False, True),    # less sure, with a word the help center does not know
+    (0.65, 0.8, True, False),    # ... that names our product or support
+    (0.55, 0.0, False, False),   # not sure enough of anything
+])
+def test_how_sure_the_model_must_be_depends_on_what_the_question_names(other, share, ours, silent):
+    assert engine.another_subject(other, share, ours) is silent

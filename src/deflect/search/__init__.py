@@ -313,8 +313,9 @@ def suggest_command(text: str, lang: str | None, limit: int, as_json: bool) -> N
         other = opened.subjects.other(engine.cut(text), code)
         click.echo("No confident suggestion.")
         click.echo(f"Another subject, by the examples in {SUBJECTS_FILE}: {other:.2f} (no suggestion from "
-                   f"{engine.OTHER_ALONE:.2f}, or from {engine.OTHER_WITH_UNKNOWN:.2f} with a word the help center "
-                   "does not know).")
+                   f"{engine.OTHER_ALONE:.2f}; for a question that does not name the product or support, from "
+                   f"{engine.OTHER_NOT_OURS:.2f}, or from {engine.OTHER_WITH_UNKNOWN:.2f} with a word the help "
+                   "center does not know).")
     for number, result in enumerate(results, 1):
         flag = " (English)" if result.fallback else ""
         where = f"{result.title} › {result.section}" if result.section else result.title

@@ -82,9 +82,11 @@ INFLECTED_WEIGHT = 0.8
 INFLECTED_CREDIT = 0.9
 MIN_SCOPE = 0.6
 #: A question the subjects model (:mod:`.subject`) finds this likely about something else is not the
-#: help center's; nor is one it finds :data:`OTHER_WITH_UNKNOWN` likely that has a word the help
-#: center does not know (measured leaving each readable set out: bench/README.md, "Set T").
+#: help center's; nor is one that does not name the vendor's product or support and that it finds
+#: :data:`OTHER_NOT_OURS` likely, or :data:`OTHER_WITH_UNKNOWN` likely with a word the help center
+#: does not know (measured leaving each readable set out: bench/README.md, "Set T").
 OTHER_ALONE = 0.9
+OTHER_NOT_OURS = 0.7
 OTHER_WITH_UNKNOWN = 0.6
 #: Everyday words this common (Zipf) that the help center does not know speak of something else.
 FOREIGN_ZIPF = (2.5, 5.5)
@@ -244,19 +246,21 @@ class Question:
 
 
 def another_subject(other: float, share: float, ours: bool, alone: float | None = None,
-                    with_unknown: float | None = None) -> bool:
+                    not_ours: float | None = None, with_unknown: float | None = None) -> bool:
     """Tell whether the subjects model's ``other`` makes a question another subject's.
 
-    It does when the model is sure (≥ :data:`OTHER_ALONE`), or fairly sure (≥
-    :data:`OTHER_WITH_UNKNOWN`) of a question with a word the help center does
-    not know (``share`` < 1: "post office opening hours", "changer la couleur
-    des graphiques") that does not name the vendor's product or support
-    (``ours``: "Windows-Update: seitdem startet der Data Hub nicht mehr").
-    ``alone`` and ``with_unknown`` replace the thresholds (for measuring them).
+    It does when the model is sure (≥ :data:`OTHER_ALONE`); or, for a question
+    that does not name the vendor's product or support (``ours``: "Windows-Update:
+    seitdem startet der Data Hub nicht mehr"), when it is fairly sure (≥
+    :data:`OTHER_NOT_OURS`), or less sure (≥ :data:`OTHER_WITH_UNKNOWN`) of a
+    question with a word the help center does not know (``share`` < 1: "post
+    office opening hours", "changer la couleur des graphiques"). ``alone``,
+    ``not_ours`` and ``with_unknown`` replace the thresholds (for measuring them).
     """
     alone = OTHER_ALONE if alone is None else alone
+    not_ours = OTHER_NOT_OURS if not_ours is None else not_ours
     with_unknown = OTHER_WITH_UNKNOWN if with_unknown is None else with_unknown
-    return other >= alone or (other >= with_unknown and share < 1 and not ours)
+    return other >= alone or (not ours and (other >= not_ours or (other >= with_unknown and share < 1)))
 
 
 def cut(query: str) -> str:
