@@ -93,7 +93,7 @@ def test_an_unchanged_file_keeps_the_previous_generations_model(tmp_path, monkey
     def no_training(*args):
         raise AssertionError("trained again")
 
-    monkeypatch.setattr(subject, "_trained", no_training)
+    monkeypatch.setattr(subject, "Training", no_training)
     subject.build(source, generation, previous, ["en"])
     assert (generation / MODEL).read_bytes() == (previous / MODEL).read_bytes()
     # an edited file is learnt again, and so is an edited synonyms file

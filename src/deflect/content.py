@@ -71,16 +71,23 @@ def article_values(article: Path | str, lang: str, extra: dict[str, Any]) -> dic
     return placeholder_values(project / MKDOCS_YML, lang) if project is not None else extra
 
 
+def load_yaml(text: str) -> Any:
+    """Return what YAML ``text`` holds, read by a safe loader: libyaml's when present, else Python's.
+
+    libyaml's reads the authors' files about ten times faster (a large help
+    center's front matter; the 16,000 questions of the subjects file).
+    """
+    safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # bandit cannot see through getattr
+    return yaml.load(text, Loader=safe_loader)  # nosec B506
+
+
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """Return an article's YAML front matter (``{}`` if none) and its body."""
     match = FRONT_MATTER.match(text)
     if not match:
         return {}, text
     try:
-        # libyaml when present: the same safe loader, fast enough for a large help center.
-        # A safe loader (libyaml's when present, else Python's), which bandit cannot see through getattr.
-        safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        meta = yaml.load(match.group(1), Loader=safe_loader) or {}  # nosec B506
+        meta = load_yaml(match.group(1)) or {}
     except yaml.YAMLError as exc:
         raise ContentError(f"front matter is not valid YAML: {exc}") from exc
     if not isinstance(meta, dict):

@@ -433,6 +433,10 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
     previous = current_generation(index_dir)
     generation = index_dir / f"{PREFIX}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
     generation.mkdir()
+    synonyms = Path(help_center.root) / SYNONYMS_FILE
+    # The subjects model trains in a child process while the articles are indexed.
+    training = subject.start(Path(help_center.root) / subject.SUBJECTS_FILE, previous, help_center.languages,
+                             synonyms)
     try:
         manifest = _read_manifest(previous) if previous and not full else None
         incremental = manifest and manifest.get("compatibility") == key and _few_changed(manifest, served)
@@ -443,11 +447,9 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
             _full_build(generation, help_center, settings, served, learned, echo, procs)
             how = "full"
         evidence_module.save(learned, generation)
-        synonyms = Path(help_center.root) / SYNONYMS_FILE
         if synonyms.is_file():
             shutil.copyfile(synonyms, generation / SYNONYMS)
-        subject.build(Path(help_center.root) / subject.SUBJECTS_FILE, generation, previous, help_center.languages,
-                      synonyms)
+        subject.finish(training, generation, previous)
         manifest = {
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build": how,
@@ -460,6 +462,8 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
         }
         (generation / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     except BaseException:
+        if training is not None:
+            training.cancel()
         shutil.rmtree(generation, ignore_errors=True)
         raise
     return generation

@@ -202,22 +202,77 @@ def fingerprint(path: Path, synonyms: Path | None = None, languages: Iterable[st
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=4)
-def _trained(key: str, source: Path, synonyms: Path | None, languages: tuple[str, ...]) -> str:
-    """Return the model trained on the subjects and synonyms files, as JSON (once per process and ``key``).
+#: Models trained in this process, by :func:`fingerprint` (JSON): a second build of the same files,
+#: as in the tests, does not train again.
+_TRAINED: dict[str, str] = {}
 
-    ``key`` is the files' :func:`fingerprint`. A file that cannot be read
-    teaches nothing (`deflect check` says why). The training runs in a child
-    process: scikit-learn, SciPy and NumPy (about 100 MB, and BLAS threads)
-    never load into a process that serves questions, and an incremental
-    build started by the service stays light.
+
+class Training:
+    """A model being trained in a child process while the index is built; :meth:`result` waits for it.
+
+    The child trains while the parent indexes the articles (a full build's
+    last wave of languages leaves a core idle; the training takes a few
+    seconds). Running it in a child also keeps scikit-learn, SciPy and NumPy
+    (about 100 MB, and BLAS threads) out of every process that serves
+    questions, and an incremental build started by the service light. A bare
+    forked process and a pipe, not a ``Pool``: a pool's threads would be
+    in the parent when the build forks its own workers.
     """
-    found = examples(_mapping(read_file, source), languages)
-    model = {"bias": 0.0, "weights": {}, "examples": len(found)}
-    if len({other for _, _, other in found}) == 2:  # both kinds are needed to learn anything
+
+    def __init__(self, key: str, source: Path, synonyms: Path | None, languages: tuple[str, ...]):
+        self.key, self._child, self._pipe = key, None, None
+        self._model: str | None = _TRAINED.get(key)
+        if self._model is not None:
+            return
+        found = examples(_mapping(read_file, source), languages)
+        if len({other for _, _, other in found}) < 2:  # both kinds are needed to learn anything
+            self._model = _model_json(key, {"bias": 0.0, "weights": {}, "examples": len(found)})
+            return
         found += synonym_terms(_mapping(read_vocabulary_file, synonyms), languages)
-        with multiprocessing.get_context("fork").Pool(1) as pool:
-            model = pool.apply(train, (found,))
+        context = multiprocessing.get_context("fork")
+        self._pipe, sending = context.Pipe(duplex=False)
+        self._child = context.Process(target=_train_into, args=(found, sending), daemon=True)
+        self._child.start()
+        sending.close()
+
+    def result(self) -> str:
+        """Return the model as JSON (with its fingerprint), waiting for the child if it is still training."""
+        if self._model is None:
+            try:
+                answer = self._pipe.recv()
+            except EOFError:
+                answer = RuntimeError(f"the subjects model's training stopped (exit code {self._child.exitcode})")
+            finally:
+                self.cancel()
+            if isinstance(answer, BaseException):
+                raise answer
+            self._model = _model_json(self.key, answer)
+            _TRAINED[self.key] = self._model
+            while len(_TRAINED) > 4:  # a service that builds again and again keeps the last few
+                del _TRAINED[next(iter(_TRAINED))]
+        return self._model
+
+    def cancel(self) -> None:
+        """Stop the child, if any (a build that failed does not wait for its model)."""
+        if self._child is not None:
+            if self._child.is_alive():
+                self._child.terminate()
+            self._child.join()
+            self._pipe.close()
+            self._child = None
+
+
+def _train_into(found: list[tuple[str, str, bool]], pipe) -> None:
+    """In the child: send :func:`train`'s model, or the exception it raised, to the parent."""
+    try:
+        pipe.send(train(found))
+    except BaseException as exc:  # the parent raises it
+        pipe.send(exc)
+    finally:
+        pipe.close()
+
+
+def _model_json(key: str, model: dict) -> str:
     return json.dumps({"fingerprint": key, **model}, ensure_ascii=False, sort_keys=True)
 
 
@@ -242,25 +297,39 @@ def train(found: list[tuple[str, str, bool]]) -> dict:
                         if abs(weight) >= MIN_WEIGHT}}
 
 
-def build(source: Path, generation: Path, previous: Path | None, languages: Iterable[str],
-          synonyms: Path | None = None) -> None:
-    """Write ``generation``'s model for the subjects file ``source`` and the synonyms file ``synonyms``.
+def start(source: Path, previous: Path | None, languages: Iterable[str],
+          synonyms: Path | None = None) -> Training | None:
+    """Begin the model for the subjects file ``source`` and the synonyms file ``synonyms``.
 
-    The previous generation's model is copied when both files are unchanged.
-    No subjects file (or one with a single kind of example) writes a model
-    that finds nothing another subject's.
+    Returns ``None`` when the ``previous`` generation's model was trained on
+    the same files and languages (:func:`finish` copies it), else the
+    :class:`Training` under way. A missing subjects file, or one with a single
+    kind of example, gives a model that finds nothing another subject's.
     """
     languages = tuple(languages)
     key = fingerprint(source, synonyms, languages)
-    target = generation / MODEL
     if previous is not None and (previous / MODEL).is_file():
         try:
             if json.loads((previous / MODEL).read_text(encoding="utf-8")).get("fingerprint") == key:
-                target.write_bytes((previous / MODEL).read_bytes())
-                return
+                return None
         except (OSError, ValueError):
             pass  # a damaged model is trained again
-    target.write_text(_trained(key, Path(source), synonyms and Path(synonyms), languages), encoding="utf-8")
+    return Training(key, Path(source), synonyms and Path(synonyms), languages)
+
+
+def finish(training: Training | None, generation: Path, previous: Path | None) -> None:
+    """Write ``generation``'s model: the one ``training`` gives, or ``previous``'s when :func:`start` kept it."""
+    target = generation / MODEL
+    if training is None:
+        target.write_bytes((previous / MODEL).read_bytes())
+    else:
+        target.write_text(training.result(), encoding="utf-8")
+
+
+def build(source: Path, generation: Path, previous: Path | None, languages: Iterable[str],
+          synonyms: Path | None = None) -> None:
+    """Write ``generation``'s model at once (:func:`start`, then :func:`finish`)."""
+    finish(start(source, previous, languages, synonyms), generation, previous)
 
 
 class SubjectModel:

@@ -30,6 +30,7 @@ from typing import Iterable
 
 import yaml
 
+from deflect.content import load_yaml
 from deflect.search.analysis import forms, words
 
 #: Where the help center keeps it, beside docs/.
@@ -104,7 +105,7 @@ def read_file(path: Path, error: type[ValueError] = SynonymError, entries: str =
     except FileNotFoundError:
         return {}
     try:
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text) or {}
     except yaml.YAMLError as exc:
         raise error(f"{Path(path).name} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
