@@ -103,6 +103,8 @@ def test_an_unchanged_file_keeps_the_previous_generations_model(tmp_path, monkey
         subject.build(source, generation, previous, ["en"], synonyms)
     with pytest.raises(AssertionError, match="trained again"):  # and for other languages
         subject.build(source, generation, previous, ["en", "fr"])
+    with pytest.raises(AssertionError, match="trained again"):  # and for words learned from the records
+        subject.start(source, previous, ["en"], None, [("en", "black viewer window")])
     source.write_text("en:\n  ours: [my case]\n  other: [the post office, the bank]\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="trained again"):
         subject.build(source, generation, previous, ["en"])

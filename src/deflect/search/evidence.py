@@ -21,6 +21,9 @@ Bounded, so that no customer changes what another sees:
   times however many asked;
 * only articles that exist, in a language of the help center, learn.
 
+The words also become examples of the help center's subjects for the model
+that tells them from other subjects (:func:`examples`).
+
 Each generation keeps what it learned in ``learned.json``; authors review it
 with :func:`report` and ``deflect learned`` (and fix an article's own words
 when a pattern shows).
@@ -86,6 +89,21 @@ def learn(evidence: Iterable[Evidence], articles: Mapping[str, set[str]]) -> Lea
         if kept:
             learned[key] = tuple(kept[:MAX_WORDS])
     return _within_language_bound(learned)
+
+
+def examples(learned: Learned) -> list[tuple[str, str]]:
+    """Return each article's learned words as one (language, text) example of the help center's subjects.
+
+    The subjects model (:mod:`deflect.search.subject`) learns from them that
+    what customers asked, and an article answered, is ours: "the viewer window
+    stays black" is about a remote session, however much it reads like a
+    question about a household window. Bounded as the words are: two customers
+    at least, 30 words per article.
+
+    >>> examples({("en", "support/remote-assistance"): (("black", 2), ("viewer", 2))})
+    [('en', 'black viewer')]
+    """
+    return sorted((lang, " ".join(word for word, _ in found)) for (lang, _article), found in learned.items())
 
 
 def _within_language_bound(learned: Learned) -> Learned:

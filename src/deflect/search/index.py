@@ -436,7 +436,7 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
     synonyms = Path(help_center.root) / SYNONYMS_FILE
     # The subjects model trains in a child process while the articles are indexed.
     training = subject.start(Path(help_center.root) / subject.SUBJECTS_FILE, previous, help_center.languages,
-                             synonyms)
+                             synonyms, evidence_module.examples(learned))
     try:
         manifest = _read_manifest(previous) if previous and not full else None
         incremental = manifest and manifest.get("compatibility") == key and _few_changed(manifest, served)

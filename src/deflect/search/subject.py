@@ -192,13 +192,16 @@ def synonym_terms(data: dict, languages: Iterable[str]) -> list[tuple[str, str, 
     return found
 
 
-def fingerprint(path: Path, synonyms: Path | None = None, languages: Iterable[str] = ()) -> str:
-    """Return what the model depends on: the two files' bytes, the languages and the features' version."""
+def fingerprint(path: Path, synonyms: Path | None = None, languages: Iterable[str] = (),
+                learned: Iterable[tuple[str, str]] = ()) -> str:
+    """Return what the model depends on: the two files' bytes, the learned examples, the languages and the
+    features' version."""
     digest = hashlib.sha256(f"features {FEATURES_VERSION} {' '.join(languages)}\n".encode())
     for source in (path, synonyms):
         digest.update(b"\0")
         if source is not None and Path(source).is_file():
             digest.update(Path(source).read_bytes())
+    digest.update(json.dumps(sorted(learned), ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -219,7 +222,8 @@ class Training:
     in the parent when the build forks its own workers.
     """
 
-    def __init__(self, key: str, source: Path, synonyms: Path | None, languages: tuple[str, ...]):
+    def __init__(self, key: str, source: Path, synonyms: Path | None, languages: tuple[str, ...],
+                 learned: tuple[tuple[str, str], ...] = ()):
         self.key, self._child, self._pipe = key, None, None
         self._model: str | None = _TRAINED.get(key)
         if self._model is not None:
@@ -229,6 +233,7 @@ class Training:
             self._model = _model_json(key, {"bias": 0.0, "weights": {}, "examples": len(found)})
             return
         found += synonym_terms(_mapping(read_vocabulary_file, synonyms), languages)
+        found += [(lang, text, False) for lang, text in learned if lang in languages]
         context = multiprocessing.get_context("fork")
         self._pipe, sending = context.Pipe(duplex=False)
         self._child = context.Process(target=_train_into, args=(found, sending), daemon=True)
@@ -297,24 +302,27 @@ def train(found: list[tuple[str, str, bool]]) -> dict:
                         if abs(weight) >= MIN_WEIGHT}}
 
 
-def start(source: Path, previous: Path | None, languages: Iterable[str],
-          synonyms: Path | None = None) -> Training | None:
-    """Begin the model for the subjects file ``source`` and the synonyms file ``synonyms``.
+def start(source: Path, previous: Path | None, languages: Iterable[str], synonyms: Path | None = None,
+          learned: Iterable[tuple[str, str]] = ()) -> Training | None:
+    """Begin the model for the subjects file ``source``, the synonyms file ``synonyms`` and ``learned``.
 
+    ``learned`` is (language, text) examples of ours from the service's
+    records (:func:`deflect.search.evidence.examples`: the words customers
+    used for an article that answered them), bounded as the learned words are.
     Returns ``None`` when the ``previous`` generation's model was trained on
-    the same files and languages (:func:`finish` copies it), else the
-    :class:`Training` under way. A missing subjects file, or one with a single
-    kind of example, gives a model that finds nothing another subject's.
+    the same files, examples and languages (:func:`finish` copies it), else
+    the :class:`Training` under way. A missing subjects file, or one with a
+    single kind of example, gives a model that finds nothing another subject's.
     """
-    languages = tuple(languages)
-    key = fingerprint(source, synonyms, languages)
+    languages, learned = tuple(languages), tuple(sorted(learned))
+    key = fingerprint(source, synonyms, languages, learned)
     if previous is not None and (previous / MODEL).is_file():
         try:
             if json.loads((previous / MODEL).read_text(encoding="utf-8")).get("fingerprint") == key:
                 return None
         except (OSError, ValueError):
             pass  # a damaged model is trained again
-    return Training(key, Path(source), synonyms and Path(synonyms), languages)
+    return Training(key, Path(source), synonyms and Path(synonyms), languages, learned)
 
 
 def finish(training: Training | None, generation: Path, previous: Path | None) -> None:
