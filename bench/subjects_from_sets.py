@@ -1,6 +1,6 @@
 """The subjects model (deflect.search.subject): its examples, and what it does to questions it never saw.
 
-    python bench/subjects_from_sets.py --write     # vocabulary/subjects.yml from the readable sets
+    python bench/subjects_from_sets.py --write     # vocabulary/subjects.yml from the readable sets (authors' lines kept)
     python bench/subjects_from_sets.py             # leave one set out: what the model silences, and loses
 
 The examples are the questions of the readable evaluation sets (written from
@@ -71,7 +71,26 @@ def grouped(sets) -> dict[str, dict[str, list[str]]]:
 
 
 def write(target: Path, translations: bool = True) -> None:
+    """Write the sets' questions to ``target``, keeping every question the file already has.
+
+    Authors add questions to the file by hand (README, "For authors"): a
+    question no set has stays, under the kind it had, so writing the file
+    again never drops their work.
+    """
     data = grouped(load_sets(translations).values())
+    kept = 0
+    existing = yaml.safe_load(target.read_text(encoding="utf-8")) if target.is_file() else None
+    for lang, kinds in (existing or {}).items():
+        entry = data.setdefault(lang, {"ours": [], "other": []})
+        known = set(entry["ours"]) | set(entry["other"])
+        for kind in ("ours", "other"):
+            for question in (kinds or {}).get(kind) or ():
+                if question not in known:
+                    entry[kind].append(question)
+                    known.add(question)
+                    kept += 1
+    if kept:
+        print(f"{target}: kept {kept} question(s) that no set has (the authors')")
     target.write_text(HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120),
                       encoding="utf-8")
     print(f"{target}: " + ", ".join(f"{lang} {len(e['ours'])} ours / {len(e['other'])} other"
