@@ -208,7 +208,7 @@ PRODUCT_WORDS = {
            "powerpoint"},
 }
 PRODUCT_WORDS.update({
-    "de": PRODUCT_WORDS["en"] | {"handy"},
+    "de": PRODUCT_WORDS["en"] | {"handy", "konsole"},
     "fr": PRODUCT_WORDS["en"] | {"appli", "application"},
     "it": PRODUCT_WORDS["en"] | {"applicazione", "cellulare"},
     "es": PRODUCT_WORDS["en"] | {"móvil", "aplicación", "celular", "consola"},
