@@ -480,8 +480,13 @@ class ArticleMatch:
 
     def confident(self, question: Question) -> bool:
         """Tell whether this article answers the question (module docstring)."""
-        if question.scope() < MIN_SCOPE:
-            return False
+        return question.scope() >= MIN_SCOPE and self.answers(question)
+
+    def answers(self, question: Question) -> bool:
+        """Tell whether this article answers a question already known to be in scope (:meth:`confident`).
+
+        :func:`suggest_in` asks the scope once per question, not once per candidate article.
+        """
         coverage, per_word = self.coverage(question, confidence=True), self.per_word(question)
         if not self.topic_hit and coverage < MIN_BODY_COVERAGE:
             return False
@@ -523,7 +528,7 @@ def suggest_in(index: LanguageIndex, query: str, lang: str, default: str, limit:
         return []
     found: list[tuple[ArticleMatch, str]] = []
     for match in rank(index, question, lang, default):
-        if not match.confident(question):
+        if not match.answers(question):  # the scope was asked above
             continue
         if found and match.rank_score(question) < MIN_RELATIVE_SCORE * found[0][0].rank_score(question):
             break

@@ -434,10 +434,11 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
     generation = index_dir / f"{PREFIX}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
     generation.mkdir()
     synonyms = Path(help_center.root) / SYNONYMS_FILE
-    # The subjects model trains in a child process while the articles are indexed.
-    training = subject.start(Path(help_center.root) / subject.SUBJECTS_FILE, previous, help_center.languages,
-                             synonyms, evidence_module.examples(learned))
+    training = None
     try:
+        # The subjects model trains in a child process while the articles are indexed.
+        training = subject.start(Path(help_center.root) / subject.SUBJECTS_FILE, previous, help_center.languages,
+                                 synonyms, evidence_module.examples(learned))
         manifest = _read_manifest(previous) if previous and not full else None
         incremental = manifest and manifest.get("compatibility") == key and _few_changed(manifest, served)
         if incremental:
