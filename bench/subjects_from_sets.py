@@ -142,15 +142,14 @@ def leave_one_out(project: Path, verbose: bool = False, translations: bool = Tru
                 for row in (r for r in rows if r["set"] == name):
                     other = model.other(row["q"], row["lang"])
                     if engine.another_subject(other, row["share"], row["ours"], alone, middle, low):
-                        if rule == kept:
-                            by_language[row["lang"]][0 if not row["ids"] else 1] += (
-                                not row["ids"] or bool(set(row["answers"]) & set(row["ids"])))
                         if not row["ids"]:
                             silenced += 1
+                            by_language[row["lang"]][0] += rule == kept
                             if verbose:
                                 print(f"  silenced at {'/'.join(map(str, rule))}: {row['lang']} {other:.2f} {row['q']}")
                         elif set(row["answers"]) & set(row["ids"]):
                             lost += 1
+                            by_language[row["lang"]][1] += rule == kept
                             if verbose:
                                 print(f"  lost at {'/'.join(map(str, rule))}: {row['lang']} {other:.2f} {row['q']}")
                 totals[rule][0] += silenced
