@@ -216,3 +216,21 @@ def test_a_broken_subjects_file_is_an_error_that_names_it(fixture_center):
     findings = [f for f in check_help_center(fixture_center / "mkdocs.yml") if f.check == "subjects"]
     assert [(f.level, f.message) for f in findings] == [
         (ERROR, "subjects.yml en other 1: 'My case' is also listed under ours")]
+
+
+def test_a_broken_questions_file_is_an_error_that_names_it(fixture_center):
+    # "extra" exists in English only: French serves the English one, so a French question may name it.
+    (fixture_center / "vocabulary/questions.yml").write_text(
+        "en:\n  guide: [when do I nudge]\n  gone: [x]\nfr:\n  extra: [seulement en anglais]\n  guide: [3]\n")
+    findings = [f for f in check_help_center(fixture_center / "mkdocs.yml") if f.check == "questions"]
+    assert [(f.level, f.message) for f in findings] == [
+        (ERROR, "questions.yml en gone: no article has this id in en"),
+        (ERROR, "questions.yml fr guide 1: expected a question (text)")]
+
+
+def test_a_question_both_answered_and_about_something_else_is_an_error(fixture_center):
+    (fixture_center / "vocabulary/questions.yml").write_text("en:\n  guide: [When do I  nudge]\n")
+    (fixture_center / "vocabulary/subjects.yml").write_text("en:\n  other: [when do i nudge, the post office]\n")
+    findings = [f for f in check_help_center(fixture_center / "mkdocs.yml") if f.check == "questions"]
+    assert [(f.level, f.message) for f in findings] == [
+        (ERROR, "questions.yml en guide: 'When do I  nudge' is also listed under other in subjects.yml")]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from deflect.search import check_subjects, engine, subject, suggest
+from deflect.search import check_subjects, engine, questions, subject, suggest
+from deflect.search.questions import QUESTIONS_FILE
 from deflect.search.subject import MODEL, SUBJECTS_FILE, SubjectModel
 from deflect.search.synonyms import SYNONYMS_FILE
 
@@ -20,11 +21,17 @@ def ids(app, query: str, lang: str) -> list[str]:
         return [result.id for result in suggest(query, lang)]
 
 
-def test_the_authors_subjects_file_has_no_problem_and_both_kinds_in_every_language():
+def test_the_authors_files_have_no_problem_and_examples_of_every_article_in_every_language():
     assert check_subjects(PROJECT_DIR, LANGUAGES) == []
     data = subject.read_file(PROJECT_DIR / SUBJECTS_FILE)
+    answered = questions.read_file(PROJECT_DIR / QUESTIONS_FILE)
+    articles = {path.relative_to(PROJECT_DIR / "docs" / "en").with_suffix("").as_posix()
+                for path in (PROJECT_DIR / "docs" / "en").rglob("*.md")}
+    assert questions.check_questions(PROJECT_DIR, LANGUAGES, {lang: articles for lang in LANGUAGES}) == []
     for lang in LANGUAGES:
-        assert len(data[lang]["ours"]) >= 100 and len(data[lang]["other"]) >= 100, lang
+        assert len(data[lang]["other"]) >= 100, lang
+        assert set(answered[lang]) == articles, lang
+        assert all(len(listed) >= 20 for listed in answered[lang].values()), lang
 
 
 @pytest.mark.parametrize("text, problem", [
@@ -104,7 +111,11 @@ def test_an_unchanged_file_keeps_the_previous_generations_model(tmp_path, monkey
     with pytest.raises(AssertionError, match="trained again"):  # and for other languages
         subject.build(source, generation, previous, ["en", "fr"])
     with pytest.raises(AssertionError, match="trained again"):  # and for words learned from the records
-        subject.start(source, previous, ["en"], None, [("en", "black viewer window")])
+        subject.start(source, previous, ["en"], None, [("en", "support/remote-assistance", "black viewer window")])
+    asked = tmp_path / "questions.yml"
+    asked.write_text("en:\n  support/contact: [hotline number]\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="trained again"):  # and for the questions file
+        subject.start(source, previous, ["en"], None, (), asked)
     source.write_text("en:\n  ours: [my case]\n  other: [the post office, the bank]\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="trained again"):
         subject.build(source, generation, previous, ["en"])
@@ -114,8 +125,11 @@ def test_the_index_carries_the_model_of_the_authors_file(app):
     current = Path(app.config["INDEX_DIR"]) / "current"
     model = json.loads((current / MODEL).read_text(encoding="utf-8"))
     assert model["fingerprint"] == subject.fingerprint(PROJECT_DIR / SUBJECTS_FILE, PROJECT_DIR / SYNONYMS_FILE,
-                                                      LANGUAGES)
+                                                      LANGUAGES, (), PROJECT_DIR / QUESTIONS_FILE)
     assert model["weights"] and model["examples"] > 1000
+    articles = model["articles"]
+    assert "support/escalation" in articles["classes"] and articles["examples"] > 1000
+    assert all(len(row) == len(articles["classes"]) for row in articles["weights"].values())
 
 
 @pytest.mark.parametrize("lang, query, article", [
@@ -146,6 +160,35 @@ def test_the_served_probability_is_the_trained_features(app):
         score = model.bias + sum(value * model.weights.get(name, 0.0)
                                  for name, value in subject.features(query, lang).items())
         assert model.other(query, lang) == pytest.approx(1 / (1 + math.exp(-score)), abs=1e-12)
+
+
+def test_the_served_article_probabilities_are_the_trained_models(tmp_path):
+    """``articles()`` reads one flat array of rows; it must give scikit-learn's own probabilities."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    answered = [("en", "hotline number", ("support/contact",)), ("en", "call support by phone", ("support/contact",)),
+                ("en", "talk to a manager about my case", ("support/escalation",)),
+                ("en", "my case is stuck, someone senior please", ("support/escalation",)),
+                ("fr", "numéro de la hotline", ("support/contact",)),
+                ("en", "how long until you answer", ("support/sla",)),
+                ("en", "response time for an urgent case", ("support/sla", "support/severity")),
+                ("en", "what does critical mean", ("support/severity",))]
+    model = SubjectModel(articles=subject.train_articles(answered))
+    vectorizer = DictVectorizer()
+    rows, labels, weights = zip(*[(subject.features(q, lang), article, 1 / len(ids))
+                                  for lang, q, ids in answered for article in ids])
+    fitted = LogisticRegression(C=subject.ARTICLES_C, tol=1e-3, max_iter=3000).fit(
+        vectorizer.fit_transform(rows), labels, sample_weight=weights)
+    for lang, query in [("en", "hotline phone number"), ("en", "speak to someone senior"), ("fr", "hotline"),
+                        ("de", "Wie lange dauert eine Antwort?"), ("en", "")]:
+        expected = dict(zip(fitted.classes_, fitted.predict_proba(vectorizer.transform([subject.features(query, lang)]))[0]))
+        found = model.articles(query, lang)
+        assert set(found) == set(expected)
+        for article, probability in expected.items():
+            assert found[article] == pytest.approx(probability, abs=2e-3), (query, article)  # rows kept to 4 places
+    assert model.articles("hotline phone number", "en")["support/contact"] > 0.5
+    assert SubjectModel().articles("hotline", "en") == {}
 
 
 def test_the_suggest_command_says_how_likely_another_subject_is(runner):

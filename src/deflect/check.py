@@ -223,6 +223,7 @@ class HelpCenterCheck:
         self.check_translations()
         self.check_synonyms()
         self.check_subjects()
+        self.check_questions()
         order = {lang: i for i, lang in enumerate(("",) + self.center.languages)}
         return sorted(self.findings, key=lambda f: (order.get(f.lang, 99), f.path, f.line, f.check))
 
@@ -417,6 +418,37 @@ class HelpCenterCheck:
 
         for message in check_subjects(self.project, self.center.languages):
             self.add(ERROR, "subjects", "", "", 1, message)
+
+
+    def check_questions(self) -> None:
+        """Report the problems of vocabulary/questions.yml (the questions the search learns its ranking from),
+        and a question the subjects file says is about something else."""
+        from deflect.search.questions import QUESTIONS_FILE, check_questions, labelled
+        from deflect.search.questions import read_file as read_questions
+        from deflect.search.subject import SUBJECTS_FILE, SubjectsError
+        from deflect.search.subject import read_file as read_subjects
+
+        default = self.center.default_language
+        served = {lang: set(self.articles.get(lang, {})) | set(self.articles.get(default, {}))
+                  for lang in self.center.languages}  # a missing translation is served in English
+        problems = check_questions(self.project, self.center.languages, served)
+        for message in problems:
+            self.add(ERROR, "questions", "", "", 1, message)
+        if problems:
+            return
+        try:
+            subjects = read_subjects(self.project / SUBJECTS_FILE)
+        except SubjectsError:
+            return  # check_subjects reports it
+        others = {}
+        for lang, entry in subjects.items():
+            listed = entry.get("other") if isinstance(entry, dict) else None
+            others[lang] = {" ".join(str(other).lower().split()) for other in listed or () if isinstance(listed, list)}
+        for lang, question, ids in labelled(read_questions(self.project / QUESTIONS_FILE), self.center.languages):
+            if " ".join(question.lower().split()) in others.get(lang, ()):
+                self.add(ERROR, "questions", lang, "", 1,
+                         f"{QUESTIONS_FILE.name} {lang} {ids[0]}: {question!r} is also listed under other in "
+                         f"{SUBJECTS_FILE.name}")
 
 
 class GitHistory:

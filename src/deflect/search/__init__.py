@@ -217,7 +217,7 @@ def suggest(query: str, lang: str, limit: int = DEFAULT_LIMIT) -> list[Suggestio
     answer = [Suggestion(id=match.article, title=match.best["title"],
                          section=match.best["heading"] if match.best["anchor"] else "",
                          url=help_center.page_url(match.article, lang, match.best["anchor"]),
-                         lang=lang, snippet=snippet, score=round(match.score, 3),
+                         lang=lang, snippet=snippet, score=round(match.ranking, 3),
                          fallback=bool(match.best["fallback"]))
               for match, snippet in found]
     if ANSWER_CACHE_SIZE:
@@ -316,10 +316,15 @@ def suggest_command(text: str, lang: str | None, limit: int, as_json: bool) -> N
                    f"{engine.OTHER_ALONE:.2f}; for a question that does not name the product or support, from "
                    f"{engine.OTHER_NOT_OURS:.2f}, or from {engine.OTHER_WITH_UNKNOWN:.2f} with a word the help "
                    "center does not know).")
+    likely = {}
+    if results:  # what the article model (vocabulary/questions.yml) made of it, for authors
+        opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
+        likely = opened.subjects.articles(engine.cut(text), code)
     for number, result in enumerate(results, 1):
         flag = " (English)" if result.fallback else ""
         where = f"{result.title} › {result.section}" if result.section else result.title
-        click.echo(f"{number}. {where}{flag}  [{result.score}]\n   {result.url}\n   {result.snippet}")
+        model = f"; customers' questions {likely[result.id]:.2f}" if result.id in likely else ""
+        click.echo(f"{number}. {where}{flag}  [{result.score}{model}]\n   {result.url}\n   {result.snippet}")
 
 
 def init_app(app: Flask) -> None:

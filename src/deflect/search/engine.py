@@ -46,6 +46,15 @@ language, checked on held-out ones (bench/README.md):
   :data:`MIN_STRONG_WORD_SCORE` (3);
 * after the first, an article must rank at least :data:`MIN_RELATIVE_SCORE`
   of the first.
+
+With the article model (:meth:`.subject.SubjectModel.articles`: a classifier
+trained on customers' questions, ``vocabulary/questions.yml``), the rule
+still decides whether to answer; the order is then the blend of
+:func:`blend`: each article's score over the best one's plus
+:data:`EXAMPLES_WEIGHT` times the model's probability, over the articles
+that answer and those the model finds :data:`EXAMPLES_ALONE` likely, down to
+:data:`MIN_RELATIVE_BLEND` of the first. The words say which articles speak
+of the question; the questions customers asked say which one answered it.
 """
 from __future__ import annotations
 
@@ -100,6 +109,13 @@ MIN_WORD_SCORE = 1.0
 MIN_STRONG_COVERAGE = 0.2
 MIN_STRONG_WORD_SCORE = 3.0
 MIN_RELATIVE_SCORE = 0.35
+#: With the article model (:meth:`.subject.SubjectModel.articles`, learned from vocabulary/questions.yml),
+#: an article ranks by its score over the best one's plus this times its probability; an article the
+#: confidence rule did not choose is added from this probability; and an article is shown from this
+#: share of the best one's blended score (measured leaving each readable set out: bench/README.md, "Which article").
+EXAMPLES_WEIGHT = 3.0
+EXAMPLES_ALONE = 0.2
+MIN_RELATIVE_BLEND = 0.2
 #: At most this many content words of a question are searched (a long description is cut).
 MAX_WORDS = 32
 MAX_QUERY_CHARS = 2000
@@ -300,6 +316,7 @@ class LanguageIndex:
         self.scorer = scorer or FlatScorer(searcher)
         self._sections: dict[int, dict] = {}
         self._section_forms: dict[tuple[int, str], tuple[frozenset[str], frozenset[str]]] = {}
+        self._openings: dict[str, int | None] = {}  # article → its first section
 
     def frequency(self, name: str, text: str) -> int:
         """Return how many sections hold ``text`` in field ``name`` (0: the term is not indexed)."""
@@ -313,6 +330,19 @@ class LanguageIndex:
                 self._sections.clear()
             found = self._sections[docnum] = self.searcher.stored_fields(docnum)
         return found
+
+    def opening(self, article: str) -> dict | None:
+        """Return the stored fields of the article's first section (None: it is not in this index)."""
+        if article not in self._openings:
+            first = None
+            for docnum in self.searcher.document_numbers(article=article):  # its sections, deleted ones left out
+                if first is None or not self.section(docnum).get("anchor"):
+                    first = docnum
+                if not self.section(docnum).get("anchor"):
+                    break
+            self._openings[article] = first
+        docnum = self._openings[article]
+        return None if docnum is None else self.section(docnum)
 
     def section_forms(self, docnum: int, written: str) -> tuple[frozenset[str], frozenset[str]]:
         """Return :func:`section_forms` of a section.
@@ -433,6 +463,7 @@ class ArticleMatch:
     written: str = ""  # the language that section is written in
     credits: dict[int, float] = field(default_factory=dict)  # question word → best credit over sections
     topic_hit: bool = False  # a matched word is in a title, keywords or heading
+    ranking: float = 0.0  # what suggest_in ordered it by: rank_score, or blended with the article model
     _coverage: float | None = field(default=None, repr=False, compare=False)  # worked out once all are added
 
     def add_section(self, stored: dict, score: float, written: str, question: Question,
@@ -519,23 +550,63 @@ def suggest_in(index: LanguageIndex, query: str, lang: str, default: str, limit:
                rules: tuple[Rule, ...] = (), subjects: SubjectModel | None = None) -> list[tuple[ArticleMatch, str]]:
     """Return up to ``limit`` confident matches for ``query`` in ``lang``, with their snippets, best first.
 
-    ``subjects``: the generation's subjects model (:mod:`.subject`), read by the scope rule.
+    ``subjects``: the generation's models (:mod:`.subject`): the scope rule
+    reads how likely the question is another subject's; the article model,
+    which articles answered questions like it (:func:`blend`).
     """
     question = question_words(index, query, lang, default, rules)
+    likely: dict[str, float] = {}
     if subjects is not None:
-        question.other = subjects.other(query, lang)
+        question.other, likely = subjects.read(query, lang)
     if question.scope() < MIN_SCOPE:  # no article can be confident: the ranking would be read for nothing
         return []
-    found: list[tuple[ArticleMatch, str]] = []
-    for match in rank(index, question, lang, default):
-        if not match.answers(question):  # the scope was asked above
+    ranked = rank(index, question, lang, default)
+    chosen = blend(index, ranked, question, likely, lang, default) if likely else confident(ranked, question)
+    return [(match, best_snippet(match.best["text"], match.matched_forms(question), match.written))
+            for match in chosen[:limit]]
+
+
+def confident(ranked: list[ArticleMatch], question: Question) -> list[ArticleMatch]:
+    """Return the articles that answer, in their order, down to :data:`MIN_RELATIVE_SCORE` of the first."""
+    found: list[ArticleMatch] = []
+    for match in ranked:
+        if not match.answers(question):  # the scope was asked by the caller
             continue
-        if found and match.rank_score(question) < MIN_RELATIVE_SCORE * found[0][0].rank_score(question):
+        match.ranking = match.rank_score(question)
+        if found and match.ranking < MIN_RELATIVE_SCORE * found[0].ranking:
             break
-        found.append((match, best_snippet(match.best["text"], match.matched_forms(question), match.written)))
-        if len(found) >= limit:
-            break
+        found.append(match)
     return found
+
+
+def blend(index: LanguageIndex, ranked: list[ArticleMatch], question: Question, likely: dict[str, float],
+          lang: str, default: str) -> list[ArticleMatch]:
+    """Return the articles ranked by the search and the article model together (none when none answers).
+
+    Whether to answer at all stays the confidence rule's: one article at
+    least must answer (:meth:`ArticleMatch.answers`). Then every article that
+    answers, and every one the model finds :data:`EXAMPLES_ALONE` likely
+    (found by the words or not), ranks by its score over the best one's
+    plus :data:`EXAMPLES_WEIGHT` times its probability: the words found say
+    which articles speak of the question, the customers' questions which one
+    answered such questions.
+    """
+    pool = {match.article: match for match in ranked if match.answers(question)}
+    if not pool:
+        return []
+    for match in ranked:
+        if likely.get(match.article, 0.0) >= EXAMPLES_ALONE:
+            pool.setdefault(match.article, match)
+    for article, probability in likely.items():
+        if probability >= EXAMPLES_ALONE and article not in pool:
+            stored = index.opening(article)
+            if stored is not None:
+                pool[article] = ArticleMatch(article, best=stored, written=default if stored["fallback"] else lang)
+    top = max(match.rank_score(question) for match in ranked) or 1.0
+    for match in pool.values():
+        match.ranking = match.rank_score(question) / top + EXAMPLES_WEIGHT * likely.get(match.article, 0.0)
+    order = sorted(pool.values(), key=lambda match: -match.ranking)
+    return [match for match in order if match.ranking >= MIN_RELATIVE_BLEND * order[0].ranking]
 
 
 SENTENCE = re.compile(r"(?<=[.!?:;])\s+")

@@ -91,19 +91,20 @@ def learn(evidence: Iterable[Evidence], articles: Mapping[str, set[str]]) -> Lea
     return _within_language_bound(learned)
 
 
-def examples(learned: Learned) -> list[tuple[str, str]]:
-    """Return each article's learned words as one (language, text) example of the help center's subjects.
+def examples(learned: Learned) -> list[tuple[str, str, str]]:
+    """Return each article's learned words as one (language, article id, text) example of what it answers.
 
     The subjects model (:mod:`deflect.search.subject`) learns from them that
     what customers asked, and an article answered, is ours: "the viewer window
     stays black" is about a remote session, however much it reads like a
-    question about a household window. Bounded as the words are: two customers
-    at least, 30 words per article.
+    question about a household window; the article model learns that it is
+    that article's. Bounded as the words are: two customers at least, 30 words
+    per article.
 
     >>> examples({("en", "support/remote-assistance"): (("black", 2), ("viewer", 2))})
-    [('en', 'black viewer')]
+    [('en', 'support/remote-assistance', 'black viewer')]
     """
-    return sorted((lang, " ".join(word for word, _ in found)) for (lang, _article), found in learned.items())
+    return sorted((lang, article, " ".join(word for word, _ in found)) for (lang, article), found in learned.items())
 
 
 def _within_language_bound(learned: Learned) -> Learned:

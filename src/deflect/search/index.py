@@ -51,6 +51,7 @@ from deflect.search.articles import Article, ArticleReader, article_paths, markd
 from deflect.search import evidence as evidence_module
 from deflect.search.lexicon import FILE as LEXICON_FILE, Lexicon
 from deflect.search import subject
+from deflect.search.questions import QUESTIONS_FILE
 from deflect.search.synonyms import SYNONYMS_FILE
 
 CURRENT = "current"
@@ -438,7 +439,8 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
     try:
         # The subjects model trains in a child process while the articles are indexed.
         training = subject.start(Path(help_center.root) / subject.SUBJECTS_FILE, previous, help_center.languages,
-                                 synonyms, evidence_module.examples(learned))
+                                 synonyms, evidence_module.examples(learned),
+                                 Path(help_center.root) / QUESTIONS_FILE)
         manifest = _read_manifest(previous) if previous and not full else None
         incremental = manifest and manifest.get("compatibility") == key and _few_changed(manifest, served)
         if incremental:

@@ -32,6 +32,13 @@ very likely another subject's, or likely and with a word the help center does
 not know, gets no suggestion. Measured on questions written from the topics
 only, out of sample: bench/README.md, "Set T".
 
+The same build trains a second model on the same features: which article
+answers a question, learned from the questions of ``vocabulary/questions.yml``
+(:mod:`.questions`: customers' questions, each under the articles that
+answered it) and from each article's learned words; those questions are also
+this model's examples of ours. A multinomial logistic regression, kept as one
+row of weights per feature (:class:`SubjectModel`, :meth:`SubjectModel.articles`).
+
 ``deflect check`` reports the file's problems (:func:`check_subjects`).
 """
 from __future__ import annotations
@@ -40,25 +47,32 @@ import hashlib
 import json
 import math
 import multiprocessing
+from array import array
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
 from deflect.search.analysis import fold, forms, informativeness, is_circumstance, words
+from deflect.search.questions import labelled
+from deflect.search.questions import read_file as read_questions_file
 from deflect.search.synonyms import read_file as read_vocabulary_file
 
 #: Where the help center keeps it, beside docs/.
 SUBJECTS_FILE = Path("vocabulary") / "subjects.yml"
 #: The generation's model, trained on that file.
 MODEL = "subjects.json"
-#: Bump when the features change: a model trained on other features is trained again.
-FEATURES_VERSION = 1
+#: Bump when the features or the models change: a model trained otherwise is trained again.
+FEATURES_VERSION = 2
 KINDS = ("ours", "other")
 #: Letter groups of 3 to 5 letters of each word, padded with a space (scikit-learn's ``char_wb``).
 GRAMS = (3, 5)
 #: Inverse of the regularisation strength, and the weight below which a feature is dropped from the model.
 C = 3.0
 MIN_WEIGHT = 1e-3
+#: The article model's: its regularisation (the same: measured in bench/README, "Which article"), and
+#: the weight below which a feature's whole row is dropped.
+ARTICLES_C = 3.0
+ARTICLES_MIN_WEIGHT = 0.01
 
 
 class SubjectsError(ValueError):
@@ -193,11 +207,11 @@ def synonym_terms(data: dict, languages: Iterable[str]) -> list[tuple[str, str, 
 
 
 def fingerprint(path: Path, synonyms: Path | None = None, languages: Iterable[str] = (),
-                learned: Iterable[tuple[str, str]] = ()) -> str:
-    """Return what the model depends on: the two files' bytes, the learned examples, the languages and the
+                learned: Iterable[tuple[str, str, str]] = (), questions: Path | None = None) -> str:
+    """Return what the models depend on: the three files' bytes, the learned examples, the languages and the
     features' version."""
     digest = hashlib.sha256(f"features {FEATURES_VERSION} {' '.join(languages)}\n".encode())
-    for source in (path, synonyms):
+    for source in (path, synonyms, questions):
         digest.update(b"\0")
         if source is not None and Path(source).is_file():
             digest.update(Path(source).read_bytes())
@@ -223,54 +237,76 @@ class Training:
     """
 
     def __init__(self, key: str, source: Path, synonyms: Path | None, languages: tuple[str, ...],
-                 learned: tuple[tuple[str, str], ...] = ()):
-        self.key, self._child, self._pipe = key, None, None
+                 learned: tuple[tuple[str, str, str], ...] = (), questions: Path | None = None):
+        self.key, self._children = key, []
         self._model: str | None = _TRAINED.get(key)
         if self._model is not None:
             return
+        answered = labelled(_mapping(read_questions_file, questions), languages)
+        answered += [(lang, text, (article,)) for lang, article, text in learned if lang in languages]
         found = examples(_mapping(read_file, source), languages)
-        if len({other for _, _, other in found}) < 2:  # both kinds are needed to learn anything
-            self._model = _model_json(key, {"bias": 0.0, "weights": {}, "examples": len(found)})
+        found += [(lang, text, False) for lang, text, _ in answered]
+        if len({other for _, _, other in found}) < 2:  # both kinds are needed to learn the subjects
+            found = []
+        else:
+            found += synonym_terms(_mapping(read_vocabulary_file, synonyms), languages)
+        if not found and len({article for _, _, ids in answered for article in ids}) < 2:  # nothing to learn
+            self._model = _model_json(key, {**train(found), "articles": {}})
             return
-        found += synonym_terms(_mapping(read_vocabulary_file, synonyms), languages)
-        found += [(lang, text, False) for lang, text in learned if lang in languages]
+        # Two children, one per model: on two cores they take the time of the longer one.
         context = multiprocessing.get_context("fork")
-        self._pipe, sending = context.Pipe(duplex=False)
-        self._child = context.Process(target=_train_into, args=(found, sending), daemon=True)
-        self._child.start()
-        sending.close()
+        for function, data in ((train, found), (train_articles, answered)):
+            receiving, sending = context.Pipe(duplex=False)
+            child = context.Process(target=_train_into, args=(function, data, sending), daemon=True)
+            child.start()
+            sending.close()
+            self._children.append((child, receiving))
 
     def result(self) -> str:
-        """Return the model as JSON (with its fingerprint), waiting for the child if it is still training."""
+        """Return the models as JSON (with their fingerprint), waiting for the children still training."""
         if self._model is None:
+            answers = []
             try:
-                answer = self._pipe.recv()
-            except EOFError:
-                answer = RuntimeError(f"the subjects model's training stopped (exit code {self._child.exitcode})")
+                for child, receiving in self._children:
+                    try:
+                        answers.append(receiving.recv())
+                    except EOFError:
+                        answers.append(RuntimeError(f"the search models' training stopped "
+                                                    f"(exit code {child.exitcode})"))
             finally:
                 self.cancel()
-            if isinstance(answer, BaseException):
-                raise answer
-            self._model = _model_json(self.key, answer)
+            for answer in answers:
+                if isinstance(answer, BaseException):
+                    raise answer
+            subjects, articles = answers
+            self._model = _model_json(self.key, {**subjects, "articles": articles})
             _TRAINED[self.key] = self._model
             while len(_TRAINED) > 4:  # a service that builds again and again keeps the last few
                 del _TRAINED[next(iter(_TRAINED))]
         return self._model
 
     def cancel(self) -> None:
-        """Stop the child, if any (a build that failed does not wait for its model)."""
-        if self._child is not None:
-            if self._child.is_alive():
-                self._child.terminate()
-            self._child.join()
-            self._pipe.close()
-            self._child = None
+        """Stop the children, if any (a build that failed does not wait for its models)."""
+        for child, receiving in self._children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+            receiving.close()
+        self._children = []
 
 
-def _train_into(found: list[tuple[str, str, bool]], pipe) -> None:
-    """In the child: send :func:`train`'s model, or the exception it raised, to the parent."""
+def _train_into(function, data: list, pipe) -> None:
+    """In a child: send what ``function`` learns from ``data``, or the exception it raised, to the parent.
+
+    One BLAS and OpenMP thread each: two children with two threads each on two
+    cores took twice as long as with one (measured: 14.0 s against 7.8 s).
+    """
     try:
-        pipe.send(train(found))
+        import sklearn.linear_model  # noqa: F401  (loads the libraries whose threads are limited)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            pipe.send(function(data))
     except BaseException as exc:  # the parent raises it
         pipe.send(exc)
     finally:
@@ -290,7 +326,12 @@ def _mapping(reader, path: Path | None) -> dict:
 
 
 def train(found: list[tuple[str, str, bool]]) -> dict:
-    """Return the model (``bias``, ``weights``, ``examples``) learned from (language, question, is other) examples."""
+    """Return the model (``bias``, ``weights``, ``examples``) learned from (language, question, is other) examples.
+
+    Without both kinds of example, a model that finds nothing another subject's.
+    """
+    if len({other for _, _, other in found}) < 2:
+        return {"bias": 0.0, "weights": {}, "examples": len(found)}
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -302,27 +343,63 @@ def train(found: list[tuple[str, str, bool]]) -> dict:
                         if abs(weight) >= MIN_WEIGHT}}
 
 
-def start(source: Path, previous: Path | None, languages: Iterable[str], synonyms: Path | None = None,
-          learned: Iterable[tuple[str, str]] = ()) -> Training | None:
-    """Begin the model for the subjects file ``source``, the synonyms file ``synonyms`` and ``learned``.
+def train_articles(answered: list[tuple[str, str, tuple[str, ...]]]) -> dict:
+    """Return the article model (``classes``, ``bias``, ``weights``: one row per feature) learned from
+    (language, question, answering article ids) examples; a question two articles answer weighs half for each.
 
-    ``learned`` is (language, text) examples of ours from the service's
+    Fewer than two articles: no model (``{}``).
+    """
+    if len({article for _, _, ids in answered for article in ids}) < 2:
+        return {}
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    rows, labels, weights = [], [], []
+    for lang, question, ids in answered:
+        found = features(question, lang)
+        for article in ids:
+            rows.append(found)
+            labels.append(article)
+            weights.append(1.0 / len(ids))
+    vectorizer = DictVectorizer()
+    matrix = vectorizer.fit_transform(rows)
+    # A looser tolerance than scikit-learn's 1e-4 halves the time; the rankings it gives are the same
+    # (bench/README.md, "Which article").
+    fitted = LogisticRegression(C=ARTICLES_C, tol=1e-3, max_iter=3000).fit(matrix, labels, sample_weight=weights)
+    classes = [str(name) for name in fitted.classes_]
+    coef = fitted.coef_ if len(classes) > 2 else [-fitted.coef_[0] / 2, fitted.coef_[0] / 2]
+    bias = fitted.intercept_ if len(classes) > 2 else [-fitted.intercept_[0] / 2, fitted.intercept_[0] / 2]
+    columns = list(zip(*coef))  # one row of weights (one per class) per feature
+    return {"classes": classes, "bias": [round(float(b), 5) for b in bias], "examples": len(answered),
+            "weights": {name: [round(float(w), 4) for w in column]
+                        for name, column in zip(vectorizer.feature_names_, columns)
+                        if max(abs(w) for w in column) >= ARTICLES_MIN_WEIGHT}}
+
+
+def start(source: Path, previous: Path | None, languages: Iterable[str], synonyms: Path | None = None,
+          learned: Iterable[tuple[str, str, str]] = (), questions: Path | None = None) -> Training | None:
+    """Begin the models for the subjects file ``source``, the synonyms file ``synonyms``, the questions file
+    ``questions`` (:mod:`.questions`) and ``learned``.
+
+    ``learned`` is (language, article id, text) examples from the service's
     records (:func:`deflect.search.evidence.examples`: the words customers
-    used for an article that answered them), bounded as the learned words are.
+    used for an article that answered them), bounded as the learned words are:
+    each is one more example of ours, and of its article.
     Returns ``None`` when the ``previous`` generation's model was trained on
     the same files, examples and languages (:func:`finish` copies it), else
     the :class:`Training` under way. A missing subjects file, or one with a
     single kind of example, gives a model that finds nothing another subject's.
     """
     languages, learned = tuple(languages), tuple(sorted(learned))
-    key = fingerprint(source, synonyms, languages, learned)
+    key = fingerprint(source, synonyms, languages, learned, questions)
     if previous is not None and (previous / MODEL).is_file():
         try:
             if json.loads((previous / MODEL).read_text(encoding="utf-8")).get("fingerprint") == key:
                 return None
         except (OSError, ValueError):
             pass  # a damaged model is trained again
-    return Training(key, Path(source), synonyms and Path(synonyms), languages, learned)
+    return Training(key, Path(source), synonyms and Path(synonyms), languages, learned,
+                    questions and Path(questions))
 
 
 def finish(training: Training | None, generation: Path, previous: Path | None) -> None:
@@ -335,37 +412,81 @@ def finish(training: Training | None, generation: Path, previous: Path | None) -
 
 
 def build(source: Path, generation: Path, previous: Path | None, languages: Iterable[str],
-          synonyms: Path | None = None) -> None:
+          synonyms: Path | None = None, questions: Path | None = None) -> None:
     """Write ``generation``'s model at once (:func:`start`, then :func:`finish`)."""
-    finish(start(source, previous, languages, synonyms), generation, previous)
+    finish(start(source, previous, languages, synonyms, questions=questions), generation, previous)
 
 
 class SubjectModel:
-    """A generation's trained model: how likely a question is about another subject than the help center's."""
+    """A generation's trained models: how likely a question is about another subject than the help center's,
+    and which article answers it."""
 
-    def __init__(self, bias: float = 0.0, weights: dict[str, float] | None = None):
+    def __init__(self, bias: float = 0.0, weights: dict[str, float] | None = None, articles: dict | None = None):
         self.bias = bias
         self.weights = weights or {}
+        articles = articles or {}
+        self.classes: tuple[str, ...] = tuple(articles.get("classes") or ())
+        self.class_bias = tuple(float(b) for b in articles.get("bias") or ())
+        # One flat array of the rows, and each feature's offset: a few MB where a dict of lists takes tens.
+        self.rows: dict[str, int] = {}
+        self.matrix = array("f")
+        width = len(self.classes)
+        if width and len(self.class_bias) == width:
+            for name, row in (articles.get("weights") or {}).items():
+                if len(row) == width:
+                    self.rows[name] = len(self.matrix)
+                    self.matrix.extend(row)
+        else:
+            self.classes = ()
 
     @classmethod
     def load(cls, path: Path) -> "SubjectModel":
-        """Return the model in ``path`` (one that finds nothing another subject's when it is missing or damaged)."""
+        """Return the models in ``path`` (ones that find nothing when the file is missing or damaged)."""
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls(float(data.get("bias", 0.0)), dict(data.get("weights") or {}))
+            return cls(float(data.get("bias", 0.0)), dict(data.get("weights") or {}), data.get("articles") or {})
         except (OSError, ValueError, TypeError, AttributeError):
             return cls()
 
     def other(self, text: str, lang: str) -> float:
         """Return the probability that ``text`` is about another subject than the help center's (0 to 1)."""
-        if not self.weights:
-            return 0.0
-        weights = self.weights
+        return self.read(text, lang)[0]
+
+    def articles(self, text: str, lang: str) -> dict[str, float]:
+        """Return each article's probability of answering ``text`` (``{}`` without a model): they add up to 1."""
+        return self.read(text, lang)[1]
+
+    def read(self, text: str, lang: str) -> tuple[float, dict[str, float]]:
+        """Return :meth:`other` and :meth:`articles` together: the question's features are found once."""
+        if not self.weights and not self.classes:
+            return 0.0, {}
         stems, grams = _question(text, lang)  # features() without building its dictionary: every question asks
+        share = 1.0 / math.sqrt(len(grams)) if grams else 0.0
+        return self._other(lang, stems, grams, share), self._articles(lang, stems, grams, share)
+
+    def _other(self, lang: str, stems: dict[str, float], grams: set[str], share: float) -> float:
+        weights = self.weights
+        if not weights:
+            return 0.0
         score = self.bias + weights.get(f"lang:{lang}", 0.0)
         score += sum(value * weights.get(name, 0.0) for name, value in stems.items())
-        if grams:
-            score += sum(weights.get(gram, 0.0) for gram in grams) / math.sqrt(len(grams))
+        score += sum(weights.get(gram, 0.0) for gram in grams) * share
         if score < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-score)) if score < 30 else 1.0
+
+    def _articles(self, lang: str, stems: dict[str, float], grams: set[str], share: float) -> dict[str, float]:
+        if not self.classes:
+            return {}
+        width, rows, matrix = len(self.classes), self.rows, self.matrix
+        scores = list(self.class_bias)
+        present = [(f"lang:{lang}", 1.0), *stems.items(), *((gram, share) for gram in grams)]
+        for name, value in present:
+            offset = rows.get(name)
+            if offset is not None:
+                for column, weight in enumerate(matrix[offset:offset + width]):
+                    scores[column] += value * weight
+        top = max(scores)
+        exps = [math.exp(score - top) for score in scores]
+        total = sum(exps)
+        return {article: value / total for article, value in zip(self.classes, exps)}

@@ -1,0 +1,117 @@
+"""Customers' questions and the articles that answer them: what the search learns its ranking from.
+
+Authors keep them in ``vocabulary/questions.yml`` beside ``docs/``, per
+language and article id::
+
+    en:
+      support/escalation:
+        - we need someone with decision power on our case, nothing has moved for days
+        - can I talk to your boss
+      support/tracking:
+        - where can i see all my open requests
+
+A question two articles answer together is listed under both. Word counts
+rank "what should I put in a case so you don't come back with questions"
+under the life of a case (it says "case" and "questions"); customers who
+asked it were answered by the article on raising a case. Each build of the
+index trains a classifier on these questions (:mod:`deflect.search.subject`:
+the same features and the same child process as the subjects model), and the
+search adds its probability to each article's score (:mod:`.engine`). The
+questions are also examples of the help center's own subjects for the
+subjects model, so ``subjects.yml`` lists only the questions about something
+else.
+
+``deflect check`` reports the file's problems (:func:`check_questions`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from deflect.search.synonyms import read_file as read_vocabulary_file
+
+#: Where the help center keeps it, beside docs/.
+QUESTIONS_FILE = Path("vocabulary") / "questions.yml"
+
+
+class QuestionsError(ValueError):
+    """The questions file cannot be read."""
+
+
+def read_file(path: Path) -> dict:
+    """Return the file's mapping of language → {article id: [questions]} (``{}`` when there is none)."""
+    return read_vocabulary_file(path, QuestionsError, "its articles' questions")
+
+
+def _key(question: str) -> str:
+    return " ".join(question.lower().split())
+
+
+def labelled(data: Mapping, languages: Iterable[str]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Return (language, question, the ids of the articles that answer it) for each well-formed question, once.
+
+    >>> labelled({"en": {"a": ["Q one", "q  ONE", "two"], "b": ["q one"]}, "xx": {"a": ["x"]}}, ["en"])
+    [('en', 'Q one', ('a', 'b')), ('en', 'two', ('a',))]
+    """
+    found: dict[tuple[str, str], tuple[str, list[str]]] = {}
+    for lang in languages:
+        entry = data.get(lang) if isinstance(data, Mapping) else None
+        if not isinstance(entry, Mapping):
+            continue
+        for article, questions in entry.items():
+            if not isinstance(article, str) or not isinstance(questions, list):
+                continue
+            for question in questions:
+                if isinstance(question, str) and question.strip():
+                    text, ids = found.setdefault((lang, _key(question)), (question, []))
+                    if article not in ids:
+                        ids.append(article)
+    return [(lang, text, tuple(ids)) for (lang, _), (text, ids) in found.items()]
+
+
+def check_questions(path: Path, languages: Iterable[str], articles: Mapping[str, Iterable[str]]) -> list[str]:
+    """Return the problems of the questions file, one sentence each (none when it is fine or absent).
+
+    ``path`` is the file, or the help center's folder that holds
+    ``vocabulary/questions.yml``; ``articles`` maps each language to the ids
+    of its articles (a question under an id no article has teaches nothing).
+
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
+    ...     _ = f.write("en:\\n  a: [fine, 3]\\n  gone: [x]\\n  b: x\\nxx: {}\\nfr: [x]\\n")
+    >>> check_questions(f.name, ["en", "fr"], {"en": ["a", "b"], "fr": ["a"]})  # doctest: +NORMALIZE_WHITESPACE
+    ['questions.yml: xx is not a language of the help center (en, fr)',
+     'questions.yml en a 2: expected a question (text)',
+     'questions.yml en gone: no article has this id in en',
+     'questions.yml en b: expected a list of questions',
+     'questions.yml fr: expected article ids, each with a list of questions']
+    >>> os.unlink(f.name)
+    """
+    languages = list(languages)
+    name = QUESTIONS_FILE.name
+    path = Path(path) / QUESTIONS_FILE if Path(path).is_dir() else Path(path)
+    try:
+        data = read_file(path)
+    except QuestionsError as exc:
+        return [str(exc)]
+    problems = [f"{name}: {key} is not a language of the help center ({', '.join(languages)})"
+                for key in data if key not in languages]
+    for lang in languages:
+        entry = data.get(lang)
+        if entry is None:
+            continue
+        if not isinstance(entry, dict):
+            problems.append(f"{name} {lang}: expected article ids, each with a list of questions")
+            continue
+        known = set(articles.get(lang, ()))
+        for article, questions in entry.items():
+            if article not in known:
+                problems.append(f"{name} {lang} {article}: no article has this id in {lang}")
+                continue
+            if not isinstance(questions, list):
+                problems.append(f"{name} {lang} {article}: expected a list of questions")
+                continue
+            for number, question in enumerate(questions, 1):
+                if not isinstance(question, str) or not question.strip():
+                    problems.append(f"{name} {lang} {article} {number}: expected a question (text)")
+    return problems
