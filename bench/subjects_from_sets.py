@@ -1,7 +1,9 @@
-"""The subjects model (deflect.search.subject): its examples, and what it does to questions it never saw.
+"""The search's models (deflect.search.subject): their examples, and what they do to questions they never saw.
 
-    python bench/subjects_from_sets.py --write     # vocabulary/subjects.yml from the readable sets (authors' lines kept)
-    python bench/subjects_from_sets.py             # leave one set out: what the model silences, and loses
+    python bench/subjects_from_sets.py --write     # vocabulary/questions.yml and subjects.yml from the readable
+                                                   # sets (authors' lines kept)
+    python bench/subjects_from_sets.py             # leave one set out: what the subjects model silences, and loses
+    python bench/subjects_from_sets.py --articles  # leave one set out: how the article model ranks its questions
 
 The examples are the questions of the readable evaluation sets (written from
 bench/eval/topics.md only, and read for classes), each with its translations
@@ -31,12 +33,22 @@ SETS = {"eval/fresh-a.yml": "A", "eval/fresh-b.yml": "B", "eval/fresh-d.yml": "D
         "tuning-queries.yml": "tuning", "tuning-customers.yml": "customers",
         "tuning-terse.yml": "terse"}
 HEADER = """\
-# Questions about the help center's subjects ("ours") and about something else that shares
-# its words ("other"), per language: the search learns from them when to stay silent
-# (src/deflect/search/subject.py). Add a question a customer asked that the help center should
-# have left alone under "other"; `deflect check` reads this file, `deflect index` learns it.
-# First written from the evaluation sets A, B, D, F, T, T2–T5 and the tuning sets in bench/, each
-# with its questions translated into the other four languages (bench/eval/translated/;
+# Questions about something else that shares the help center's words ("other"), per language:
+# the search learns from them, and from the questions of questions.yml (the help center's own),
+# when to stay silent (src/deflect/search/subject.py). Add a question a customer asked that the
+# help center should have left alone under "other"; `deflect check` reads this file, `deflect
+# index` learns it. First written from the evaluation sets A, B, D, F, T, T2–T5 and the tuning
+# sets in bench/, each with its questions translated into the other four languages
+# (bench/eval/translated/; bench/subjects_from_sets.py); the blind sets C, E, G, H and I are not here.
+"""
+QUESTIONS_HEADER = """\
+# Customers' questions, per language, under the id of each article that answers them (a question
+# two articles answer together is under both): the search learns from them which article answers
+# a question, and that they are the help center's subjects (src/deflect/search/questions.py).
+# Add a question a customer asked, in the customer's words, under the article that helped;
+# `deflect check` reads this file, `deflect index` learns it. First written from the in-scope
+# questions of the evaluation sets A, B, D, F, T, T2–T5 and the tuning sets in bench/, each with
+# its questions translated into the other four languages (bench/eval/translated/;
 # bench/subjects_from_sets.py); the blind sets C, E, G, H and I are not here.
 """
 
@@ -70,19 +82,53 @@ def grouped(sets) -> dict[str, dict[str, list[str]]]:
     return data
 
 
-def write(target: Path, translations: bool = True) -> None:
-    """Write the sets' questions to ``target``, keeping every question the file already has.
+def by_article(sets) -> dict[str, dict[str, list[str]]]:
+    """Return the in-scope questions of ``sets`` as the questions file has them: per language, per article id."""
+    data: dict[str, dict[str, list[str]]] = {}
+    for questions in sets:
+        for lang, items in questions.items():
+            for item in items:
+                for article in item.get("ids") or ():
+                    listed = data.setdefault(lang, {}).setdefault(article, [])
+                    if item["q"] not in listed:
+                        listed.append(item["q"])
+    return {lang: dict(sorted(articles.items())) for lang, articles in data.items()}
 
-    Authors add questions to the file by hand (README, "For authors"): a
-    question no set has stays, under the kind it had, so writing the file
-    again never drops their work.
+
+def write(project: Path, translations: bool = True) -> None:
+    """Write the sets' questions to the questions file (in scope, by article) and the subjects file (the rest).
+
+    Authors add questions to both files by hand (README, "For authors"): a
+    question no set has stays where it was, so writing the files again never
+    drops their work.
     """
-    data = grouped(load_sets(translations).values())
+    sets = list(load_sets(translations).values())
+    answered = by_article(sets)
+    questions_file = project / "vocabulary" / "questions.yml"
+    kept = 0
+    existing = yaml.safe_load(questions_file.read_text(encoding="utf-8")) if questions_file.is_file() else None
+    for lang, articles in (existing or {}).items():
+        for article, questions in (articles or {}).items():
+            listed = answered.setdefault(lang, {}).setdefault(article, [])
+            for question in questions or ():
+                if question not in listed:
+                    listed.append(question)
+                    kept += 1
+    if kept:
+        print(f"{questions_file}: kept {kept} question(s) that no set has (the authors')")
+    questions_file.write_text(QUESTIONS_HEADER + yaml.safe_dump(answered, allow_unicode=True, sort_keys=False,
+                                                                width=120), encoding="utf-8")
+    print(f"{questions_file}: " + ", ".join(f"{lang} {len({q for qs in a.values() for q in qs})} questions"
+                                            for lang, a in answered.items()))
+    target = project / "vocabulary" / "subjects.yml"
+    data = grouped(sets)
+    for entry in data.values():
+        entry["ours"] = []  # the questions file holds them
     kept = 0
     existing = yaml.safe_load(target.read_text(encoding="utf-8")) if target.is_file() else None
     for lang, kinds in (existing or {}).items():
         entry = data.setdefault(lang, {"ours": [], "other": []})
-        known = set(entry["ours"]) | set(entry["other"])
+        known = set(entry["other"]) | {q for qs in answered.get(lang, {}).values() for q in qs}
         for kind in ("ours", "other"):
             for question in (kinds or {}).get(kind) or ():
                 if question not in known:
@@ -91,9 +137,10 @@ def write(target: Path, translations: bool = True) -> None:
                     kept += 1
     if kept:
         print(f"{target}: kept {kept} question(s) that no set has (the authors')")
+    data = {lang: {kind: entry[kind] for kind in ("ours", "other") if entry[kind]} for lang, entry in data.items()}
     target.write_text(HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120),
                       encoding="utf-8")
-    print(f"{target}: " + ", ".join(f"{lang} {len(e['ours'])} ours / {len(e['other'])} other"
+    print(f"{target}: " + ", ".join(f"{lang} {len(e.get('ours', []))} ours / {len(e.get('other', []))} other"
                                      for lang, e in data.items()))
 
 
@@ -170,15 +217,102 @@ def leave_one_out(project: Path, verbose: bool = False, translations: bool = Tru
           f"{engine.OTHER_WITH_UNKNOWN}, OTHER_NOT_OURS {engine.OTHER_NOT_OURS}, OTHER_ALONE {engine.OTHER_ALONE})")
 
 
+#: Readable sets that are never examples: checks of the article model trained on every example set.
+CHECKS = {"eval/fresh-j.yml": "J", "eval/scope-training-6.yml": "T6", "eval/scope-training-7.yml": "T7",
+          "eval/scope-training-8.yml": "T8"}
+
+
+def articles_left_out(project: Path, translations: bool = True, weights: tuple[float, ...] = (1.0, 3.0, 5.0)) -> None:
+    """Leave each readable set out of the article model's examples: how the held-out questions rank.
+
+    For each in-scope question as written, the search's order (``words``: the
+    confidence rule's articles by score) against the order blended with a
+    model trained on the other sets and their translations, for each weight of
+    the model (``engine.EXAMPLES_WEIGHT``). A question the search leaves
+    silent is a miss in both. The sets that are never examples (J, T6–T8)
+    are decided by the model of every set.
+    """
+    from deflect import create_app
+    from deflect.helpcenter import current_help_center
+    from deflect.search import _open_generation, engine, questions, subject
+
+    def judge(found: list[str], ids: list[str]) -> tuple[int, int, float]:
+        rank = next((number for number, article in enumerate(found) if article in ids), None)
+        return int(rank == 0), int(rank is not None and rank < 3), 1 / (rank + 1) if rank is not None else 0.0
+
+    examples = load_sets(translations)
+    decided = {**load_sets(translations=False),
+               **{name: yaml.safe_load((HERE / path).read_text(encoding="utf-8")) for path, name in CHECKS.items()}}
+    everything = None
+    app = create_app({"PROJECT_DIR": str(project), "RATELIMIT_ENABLED": False})
+    kept = engine.EXAMPLES_WEIGHT
+    totals: dict[str, dict[str, list]] = {}
+    try:
+        with app.app_context():
+            help_center = current_help_center()
+            default = help_center.default_language
+            opened = _open_generation(Path(app.config["INDEX_DIR"]), help_center.languages)
+            for name, data in decided.items():
+                if name in examples or everything is None:
+                    left = [sets for other, sets in examples.items() if other != name]
+                    trained = subject.train_articles(questions.labelled(by_article(left), help_center.languages))
+                    if name not in examples:
+                        everything = trained
+                model = subject.SubjectModel(opened.subjects.bias, opened.subjects.weights,
+                                             trained if name in examples else everything)
+                group = "left out" if name in examples else "never examples"
+                rows: dict[str, list] = {}
+                for lang, items in data.items():
+                    for item in items:
+                        if not item.get("ids"):
+                            continue
+                        with opened.language(lang) as index:
+                            question = engine.question_words(index, item["q"], lang, default,
+                                                             opened.synonyms.get(lang, ()))
+                            question.other, likely = model.read(item["q"], lang)
+                            ranked = engine.rank(index, question, lang, default) \
+                                if question.scope() >= engine.MIN_SCOPE else []
+                            answers = {"words": [m.article for m in engine.confident(ranked, question)]}
+                            for weight in weights:
+                                engine.EXAMPLES_WEIGHT = weight
+                                answers[f"x{weight:g}"] = [m.article for m in
+                                                           engine.blend(index, ranked, question, likely, lang, default)]
+                        for arm, found in answers.items():
+                            judged = (lang, *judge(found, item["ids"]))
+                            rows.setdefault(arm, []).append(judged)
+                            totals.setdefault(group, {}).setdefault(arm, []).append(judged)
+                print(f"{name:10} {len(rows['words']):4}  " + "   ".join(
+                    f"{arm} {_figures(judged)}" for arm, judged in rows.items()))
+    finally:
+        engine.EXAMPLES_WEIGHT = kept
+    for group, arms in totals.items():
+        print(f"{group}:")
+        for arm, judged in arms.items():
+            per_language = " ".join(f"{lang} {sum(r[2] for r in judged if r[0] == lang) / max(1, sum(1 for r in judged if r[0] == lang)):.3f}"
+                                    for lang in dict.fromkeys(r[0] for r in judged))
+            print(f"  {arm:6} {len(judged):5} questions  hit@1/hit@3/MRR {_figures(judged)}   hit@3 {per_language}")
+    print(f"(weights: the model's probability times the weight, plus the score over the best one's; "
+          f"now engine.EXAMPLES_WEIGHT {kept:g})")
+
+
+def _figures(judged: list) -> str:
+    count = max(1, len(judged))
+    return "/".join(f"{sum(row[k] for row in judged) / count:.3f}" for k in (1, 2, 3))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="write vocabulary/subjects.yml from the readable sets")
+    parser.add_argument("--write", action="store_true", help="write vocabulary/questions.yml and subjects.yml from the readable sets")
     parser.add_argument("--project", type=Path, default=HERE.parent)
     parser.add_argument("--verbose", action="store_true", help="show each right answer the model would lose")
     parser.add_argument("--no-translations", action="store_true", help="leave eval/translated/ out")
+    parser.add_argument("--articles", action="store_true",
+                        help="leave one set out of the article model instead: how its questions rank")
     args = parser.parse_args(argv)
-    if args.write:
-        write(args.project / "vocabulary" / "subjects.yml", not args.no_translations)
+    if args.articles:
+        articles_left_out(args.project, not args.no_translations)
+    elif args.write:
+        write(args.project, not args.no_translations)
     else:
         leave_one_out(args.project, args.verbose, not args.no_translations)
     return 0
