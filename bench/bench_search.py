@@ -57,9 +57,12 @@ def generate(project: Path, articles: int, seed: int = 7, write: bool = True) ->
     rng = random.Random(seed)
     if write:
         (project / "overrides").symlink_to(PROJECT_DIR / "overrides")
-        # the authors' examples of other subjects: each build trains the model, each question asks it
+        # the authors' examples (other subjects, customers' questions): each build trains both models, each
+        # question asks them (the questions' article ids are the real help center's: the ones the synthetic
+        # one lacks are skipped when they are ranked)
         (project / "vocabulary").mkdir()
-        (project / "vocabulary" / "subjects.yml").symlink_to(PROJECT_DIR / "vocabulary" / "subjects.yml")
+        for name in ("subjects.yml", "questions.yml"):
+            (project / "vocabulary" / name).symlink_to(PROJECT_DIR / "vocabulary" / name)
         config = (PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8")
         config = config.replace("src/deflect/", str(PROJECT_DIR / "src/deflect") + "/")
         (project / "mkdocs.yml").write_text(config, encoding="utf-8")

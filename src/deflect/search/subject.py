@@ -479,13 +479,20 @@ class SubjectModel:
         if not self.classes:
             return {}
         width, rows, matrix = len(self.classes), self.rows, self.matrix
-        scores = list(self.class_bias)
-        present = [(f"lang:{lang}", 1.0), *stems.items(), *((gram, share) for gram in grams)]
-        for name, value in present:
+        # The rows are added column by column in C (zip, sum): a question has about a hundred letter
+        # groups, which all weigh ``share``, and a few words, each with its own weight.
+        word_rows = []
+        for name, value in ((f"lang:{lang}", 1.0), *stems.items()):
             offset = rows.get(name)
             if offset is not None:
-                for column, weight in enumerate(matrix[offset:offset + width]):
-                    scores[column] += value * weight
+                row = matrix[offset:offset + width]
+                word_rows.append(row if value == 1.0 else [value * weight for weight in row])
+        gram_rows = [matrix[offset:offset + width] for offset in map(rows.get, grams) if offset is not None]
+        scores = list(self.class_bias)
+        if word_rows:
+            scores = [score + added for score, added in zip(scores, map(sum, zip(*word_rows)))]
+        if gram_rows:
+            scores = [score + share * added for score, added in zip(scores, map(sum, zip(*gram_rows)))]
         top = max(scores)
         exps = [math.exp(score - top) for score in scores]
         total = sum(exps)
