@@ -28,6 +28,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from deflect.search.synonyms import open_for_check
 from deflect.search.synonyms import read_file as read_vocabulary_file
 
 #: Where the help center keeps it, beside docs/.
@@ -89,13 +90,7 @@ def check_questions(path: Path, languages: Iterable[str], articles: Mapping[str,
     """
     languages = list(languages)
     name = QUESTIONS_FILE.name
-    path = Path(path) / QUESTIONS_FILE if Path(path).is_dir() else Path(path)
-    try:
-        data = read_file(path)
-    except QuestionsError as exc:
-        return [str(exc)]
-    problems = [f"{name}: {key} is not a language of the help center ({', '.join(languages)})"
-                for key in data if key not in languages]
+    data, problems = open_for_check(path, QUESTIONS_FILE, read_file, QuestionsError, languages)
     for lang in languages:
         entry = data.get(lang)
         if entry is None:

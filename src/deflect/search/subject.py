@@ -55,6 +55,7 @@ from typing import Iterable
 from deflect.search.analysis import fold, forms, informativeness, is_circumstance, words
 from deflect.search.questions import labelled
 from deflect.search.questions import read_file as read_questions_file
+from deflect.search.synonyms import open_for_check
 from deflect.search.synonyms import read_file as read_vocabulary_file
 
 #: Where the help center keeps it, beside docs/.
@@ -159,13 +160,7 @@ def check_subjects(path: Path, languages: Iterable[str]) -> list[str]:
     """
     languages = list(languages)
     name = SUBJECTS_FILE.name
-    path = Path(path) / SUBJECTS_FILE if Path(path).is_dir() else Path(path)
-    try:
-        data = read_file(path)
-    except SubjectsError as exc:
-        return [str(exc)]
-    problems = [f"{name}: {key} is not a language of the help center ({', '.join(languages)})"
-                for key in data if key not in languages]
+    data, problems = open_for_check(path, SUBJECTS_FILE, read_file, SubjectsError, languages)
     for lang in languages:
         entry = data.get(lang)
         if entry is None:

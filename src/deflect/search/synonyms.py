@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import yaml
 
@@ -113,6 +113,23 @@ def read_file(path: Path, error: type[ValueError] = SynonymError, entries: str =
     return data
 
 
+def open_for_check(path: Path, relative: Path, reader: Callable[[Path], dict], error: type[ValueError],
+                   languages: list[str]) -> tuple[dict, list[str]]:
+    """Read an authors' vocabulary file for its check: its mapping, and the problems any such file can have.
+
+    ``path`` is the file, or the help center's folder that holds it at
+    ``relative``. A file that cannot be read gives ``({}, [why])``; a
+    language the help center does not have is one problem each.
+    """
+    path = Path(path) / relative if Path(path).is_dir() else Path(path)
+    try:
+        data = reader(path)
+    except error as exc:
+        return {}, [str(exc)]
+    return data, [f"{relative.name}: {key} is not a language of the help center ({', '.join(languages)})"
+                  for key in data if key not in languages]
+
+
 def load_synonyms(path: Path, languages: Iterable[str]) -> dict[str, tuple[Rule, ...]]:
     """Return the rules per language, skipping the lines :func:`check_synonyms` reports.
 
@@ -147,13 +164,7 @@ def check_synonyms(path: Path, languages: Iterable[str]) -> list[str]:
     """
     languages = list(languages)
     name = SYNONYMS_FILE.name
-    path = Path(path) / SYNONYMS_FILE if Path(path).is_dir() else Path(path)
-    try:
-        data = read_file(path)
-    except SynonymError as exc:
-        return [str(exc)]
-    problems = [f"{name}: {key} is not a language of the help center ({', '.join(languages)})"
-                for key in data if key not in languages]
+    data, problems = open_for_check(path, SYNONYMS_FILE, read_file, SynonymError, languages)
     for lang in languages:
         lines = data.get(lang) or []
         if not isinstance(lines, list):
