@@ -423,9 +423,9 @@ class HelpCenterCheck:
     def check_questions(self) -> None:
         """Report the problems of vocabulary/questions.yml (the questions the search learns its ranking from),
         and a question the subjects file says is about something else."""
-        from deflect.search.questions import QUESTIONS_FILE, check_questions, labelled
+        from deflect.search.questions import QUESTIONS_FILE, check_questions, labelled, same_question
         from deflect.search.questions import read_file as read_questions
-        from deflect.search.subject import SUBJECTS_FILE, SubjectsError
+        from deflect.search.subject import SUBJECTS_FILE, SubjectsError, examples
         from deflect.search.subject import read_file as read_subjects
 
         default = self.center.default_language
@@ -440,12 +440,10 @@ class HelpCenterCheck:
             subjects = read_subjects(self.project / SUBJECTS_FILE)
         except SubjectsError:
             return  # check_subjects reports it
-        others = {}
-        for lang, entry in subjects.items():
-            listed = entry.get("other") if isinstance(entry, dict) else None
-            others[lang] = {" ".join(str(other).lower().split()) for other in listed or () if isinstance(listed, list)}
+        others = {lang: {same_question(other) for _, other, is_other in examples(subjects, [lang]) if is_other}
+                  for lang in self.center.languages}
         for lang, question, ids in labelled(read_questions(self.project / QUESTIONS_FILE), self.center.languages):
-            if " ".join(question.lower().split()) in others.get(lang, ()):
+            if same_question(question) in others[lang]:
                 self.add(ERROR, "questions", lang, "", 1,
                          f"{QUESTIONS_FILE.name} {lang} {ids[0]}: {question!r} is also listed under other in "
                          f"{SUBJECTS_FILE.name}")

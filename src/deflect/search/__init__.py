@@ -308,18 +308,15 @@ def suggest_command(text: str, lang: str | None, limit: int, as_json: bool) -> N
         click.echo(json.dumps({"query": text, "lang": code, "results": [r.as_dict() for r in results]},
                               ensure_ascii=False, indent=2))
         return
+    opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)  # suggest()'s own
     if not results:
-        opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
         other = opened.subjects.other(engine.cut(text), code)
         click.echo("No confident suggestion.")
         click.echo(f"Another subject, by the examples in {SUBJECTS_FILE}: {other:.2f} (no suggestion from "
                    f"{engine.OTHER_ALONE:.2f}; for a question that does not name the product or support, from "
                    f"{engine.OTHER_NOT_OURS:.2f}, or from {engine.OTHER_WITH_UNKNOWN:.2f} with a word the help "
                    "center does not know).")
-    likely = {}
-    if results:  # what the article model (vocabulary/questions.yml) made of it, for authors
-        opened = _open_generation(Path(current_app.config["INDEX_DIR"]), help_center.languages)
-        likely = opened.subjects.articles(engine.cut(text), code)
+    likely = opened.subjects.articles(engine.cut(text), code) if results else {}  # for authors: questions.yml
     for number, result in enumerate(results, 1):
         flag = " (English)" if result.fallback else ""
         where = f"{result.title} › {result.section}" if result.section else result.title

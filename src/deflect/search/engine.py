@@ -334,13 +334,9 @@ class LanguageIndex:
     def opening(self, article: str) -> dict | None:
         """Return the stored fields of the article's first section (None: it is not in this index)."""
         if article not in self._openings:
-            first = None
-            for docnum in self.searcher.document_numbers(article=article):  # its sections, deleted ones left out
-                if first is None or not self.section(docnum).get("anchor"):
-                    first = docnum
-                if not self.section(docnum).get("anchor"):
-                    break
-            self._openings[article] = first
+            sections = list(self.searcher.document_numbers(article=article))  # deleted ones left out
+            self._openings[article] = next((docnum for docnum in sections if not self.section(docnum).get("anchor")),
+                                           sections[0] if sections else None)
         docnum = self._openings[article]
         return None if docnum is None else self.section(docnum)
 

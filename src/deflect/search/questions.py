@@ -44,7 +44,12 @@ def read_file(path: Path) -> dict:
     return read_vocabulary_file(path, QuestionsError, "its articles' questions")
 
 
-def _key(question: str) -> str:
+def same_question(question: str) -> str:
+    """Return what two listings of one question have in common: its words, lower-cased, single-spaced.
+
+    >>> same_question("  Where is  my Case") == same_question("where is my case")
+    True
+    """
     return " ".join(question.lower().split())
 
 
@@ -64,7 +69,7 @@ def labelled(data: Mapping, languages: Iterable[str]) -> list[tuple[str, str, tu
                 continue
             for question in questions:
                 if isinstance(question, str) and question.strip():
-                    text, ids = found.setdefault((lang, _key(question)), (question, []))
+                    text, ids = found.setdefault((lang, same_question(question)), (question, []))
                     if article not in ids:
                         ids.append(article)
     return [(lang, text, tuple(ids)) for (lang, _), (text, ids) in found.items()]

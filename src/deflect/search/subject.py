@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Iterable
 
 from deflect.search.analysis import fold, forms, informativeness, is_circumstance, words
-from deflect.search.questions import labelled
+from deflect.search.questions import labelled, same_question
 from deflect.search.questions import read_file as read_questions_file
 from deflect.search.synonyms import open_for_check
 from deflect.search.synonyms import read_file as read_vocabulary_file
@@ -178,7 +178,7 @@ def check_subjects(path: Path, languages: Iterable[str]) -> list[str]:
                 if not isinstance(question, str) or not question.strip():
                     problems.append(f"{name} {lang} {kind} {number}: expected a question (text)")
                     continue
-                key = " ".join(question.lower().split())
+                key = same_question(question)
                 if seen.get(key, kind) != kind:
                     problems.append(f"{name} {lang} {kind} {number}: {question!r} is also listed under {seen[key]}")
                 seen.setdefault(key, kind)
@@ -445,19 +445,24 @@ class SubjectModel:
 
     def other(self, text: str, lang: str) -> float:
         """Return the probability that ``text`` is about another subject than the help center's (0 to 1)."""
-        return self.read(text, lang)[0]
+        return self._other(lang, *self._features(text, lang)) if self.weights else 0.0
 
     def articles(self, text: str, lang: str) -> dict[str, float]:
         """Return each article's probability of answering ``text`` (``{}`` without a model): they add up to 1."""
-        return self.read(text, lang)[1]
+        return self._articles(lang, *self._features(text, lang)) if self.classes else {}
 
     def read(self, text: str, lang: str) -> tuple[float, dict[str, float]]:
         """Return :meth:`other` and :meth:`articles` together: the question's features are found once."""
         if not self.weights and not self.classes:
             return 0.0, {}
+        found = self._features(text, lang)
+        return self._other(lang, *found), self._articles(lang, *found)
+
+    @staticmethod
+    def _features(text: str, lang: str) -> tuple[dict[str, float], set[str], float]:
+        """Return the question's stems, letter groups and the weight each letter group has."""
         stems, grams = _question(text, lang)  # features() without building its dictionary: every question asks
-        share = 1.0 / math.sqrt(len(grams)) if grams else 0.0
-        return self._other(lang, stems, grams, share), self._articles(lang, stems, grams, share)
+        return stems, grams, 1.0 / math.sqrt(len(grams)) if grams else 0.0
 
     def _other(self, lang: str, stems: dict[str, float], grams: set[str], share: float) -> float:
         weights = self.weights
