@@ -32,8 +32,12 @@ build: install
 serve: build
 	$(BIN)/deflect serve --host $(HOST) --port $(PORT)
 
+# One pytest worker per core (pytest-xdist, at most 4), a whole test file per worker: each worker
+# builds its own site and index once, and a file's tests share their module fixtures.
+# TEST_WORKERS=0 runs everything in one process (a debugger, print()s); PYTEST_ARGS adds options.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf site var
