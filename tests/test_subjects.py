@@ -214,3 +214,19 @@ def test_the_suggest_command_says_how_likely_another_subject_is(runner):
 ])
 def test_how_sure_the_model_must_be_depends_on_what_the_question_names(other, share, ours, silent):
     assert engine.another_subject(other, share, ours) is silent
+
+
+def test_only_a_model_with_something_to_learn_trains_in_a_child(tmp_path):
+    """A subjects file without "other" questions gives a subjects model that finds nothing another subject's,
+    known at once: only the article model forks a child. With nothing to learn at all, none does."""
+    source, asked = tmp_path / "subjects.yml", tmp_path / "questions.yml"
+    source.write_text("en:\n  other: []\n", encoding="utf-8")
+    asked.write_text("en:\n  support/contact: [hotline number]\n  support/escalation: [talk to a manager]\n",
+                     encoding="utf-8")
+    training = subject.start(source, None, ["en"], None, (), asked)
+    assert [name for name, _, _ in training._children] == ["articles"]
+    model = json.loads(training.result())
+    assert model["weights"] == {} and model["articles"]["classes"] == ["support/contact", "support/escalation"]
+    asked.write_text("en:\n  support/contact: [hotline number]\n", encoding="utf-8")
+    training = subject.start(source, None, ["en"], None, (), asked)
+    assert training._children == [] and json.loads(training.result())["articles"] == {}

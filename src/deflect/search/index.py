@@ -452,7 +452,7 @@ def build_generation(index_dir: Path, help_center, mkdocs_yml: Path,
         evidence_module.save(learned, generation)
         if synonyms.is_file():
             shutil.copyfile(synonyms, generation / SYNONYMS)
-        subject.finish(training, generation, previous)
+        subject.finish(training, generation)
         manifest = {
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build": how,

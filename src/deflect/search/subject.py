@@ -245,36 +245,38 @@ class Training:
             found = []
         else:
             found += synonym_terms(_mapping(read_vocabulary_file, synonyms), languages)
-        if not found and len({article for _, _, ids in answered for article in ids}) < 2:  # nothing to learn
-            self._model = _model_json(key, {**train(found), "articles": {}})
-            return
-        # Two children, one per model: on two cores they take the time of the longer one.
+        if len({article for _, _, ids in answered for article in ids}) < 2:
+            answered = []
+        # One child per model with something to learn: on two cores the two take the time of the longer one.
+        # A model with nothing to learn is known at once, without a child (train([]), train_articles([])).
+        self._results: dict[str, dict | None] = {"subjects": None if found else train([]),
+                                                 "articles": None if answered else {}}
         context = multiprocessing.get_context("fork")
-        for function, data in ((train, found), (train_articles, answered)):
+        for name, function, data in (("subjects", train, found), ("articles", train_articles, answered)):
+            if not data:
+                continue
             receiving, sending = context.Pipe(duplex=False)
             child = context.Process(target=_train_into, args=(function, data, sending), daemon=True)
             child.start()
             sending.close()
-            self._children.append((child, receiving))
+            self._children.append((name, child, receiving))
 
     def result(self) -> str:
         """Return the models as JSON (with their fingerprint), waiting for the children still training."""
         if self._model is None:
-            answers = []
             try:
-                for child, receiving in self._children:
+                for name, child, receiving in self._children:
                     try:
-                        answers.append(receiving.recv())
+                        self._results[name] = receiving.recv()
                     except EOFError:
-                        answers.append(RuntimeError(f"the search models' training stopped "
-                                                    f"(exit code {child.exitcode})"))
+                        self._results[name] = RuntimeError(f"the search models' training stopped "
+                                                           f"(exit code {child.exitcode})")
             finally:
                 self.cancel()
-            for answer in answers:
+            for answer in self._results.values():
                 if isinstance(answer, BaseException):
                     raise answer
-            subjects, articles = answers
-            self._model = _model_json(self.key, {**subjects, "articles": articles})
+            self._model = _model_json(self.key, {**self._results["subjects"], "articles": self._results["articles"]})
             _TRAINED[self.key] = self._model
             while len(_TRAINED) > 4:  # a service that builds again and again keeps the last few
                 del _TRAINED[next(iter(_TRAINED))]
@@ -282,12 +284,29 @@ class Training:
 
     def cancel(self) -> None:
         """Stop the children, if any (a build that failed does not wait for its models)."""
-        for child, receiving in self._children:
+        for _, child, receiving in self._children:
             if child.is_alive():
                 child.terminate()
             child.join()
             receiving.close()
         self._children = []
+
+
+class Kept:
+    """The previous generation's models, kept because they were trained on the same files (:func:`start`).
+
+    It holds the text :func:`start` read to compare fingerprints, so :func:`finish`
+    writes it without reading the file again.
+    """
+
+    def __init__(self, text: str):
+        self._text = text
+
+    def result(self) -> str:
+        return self._text
+
+    def cancel(self) -> None:
+        pass
 
 
 def _train_into(function, data: list, pipe) -> None:
@@ -372,7 +391,7 @@ def train_articles(answered: list[tuple[str, str, tuple[str, ...]]]) -> dict:
 
 
 def start(source: Path, previous: Path | None, languages: Iterable[str], synonyms: Path | None = None,
-          learned: Iterable[tuple[str, str, str]] = (), questions: Path | None = None) -> Training | None:
+          learned: Iterable[tuple[str, str, str]] = (), questions: Path | None = None) -> Training | Kept:
     """Begin the models for the subjects file ``source``, the synonyms file ``synonyms``, the questions file
     ``questions`` (:mod:`.questions`) and ``learned``.
 
@@ -380,8 +399,8 @@ def start(source: Path, previous: Path | None, languages: Iterable[str], synonym
     records (:func:`deflect.search.evidence.examples`: the words customers
     used for an article that answered them), bounded as the learned words are:
     each is one more example of ours, and of its article.
-    Returns ``None`` when the ``previous`` generation's model was trained on
-    the same files, examples and languages (:func:`finish` copies it), else
+    Returns the previous generation's models (:class:`Kept`) when they were trained
+    on the same files, examples and languages, else
     the :class:`Training` under way. A missing subjects file, or one with a
     single kind of example, gives a model that finds nothing another subject's.
     """
@@ -389,27 +408,24 @@ def start(source: Path, previous: Path | None, languages: Iterable[str], synonym
     key = fingerprint(source, synonyms, languages, learned, questions)
     if previous is not None and (previous / MODEL).is_file():
         try:
-            if json.loads((previous / MODEL).read_text(encoding="utf-8")).get("fingerprint") == key:
-                return None
+            text = (previous / MODEL).read_text(encoding="utf-8")
+            if json.loads(text).get("fingerprint") == key:
+                return Kept(text)
         except (OSError, ValueError):
             pass  # a damaged model is trained again
     return Training(key, Path(source), synonyms and Path(synonyms), languages, learned,
                     questions and Path(questions))
 
 
-def finish(training: Training | None, generation: Path, previous: Path | None) -> None:
-    """Write ``generation``'s model: the one ``training`` gives, or ``previous``'s when :func:`start` kept it."""
-    target = generation / MODEL
-    if training is None:
-        target.write_bytes((previous / MODEL).read_bytes())
-    else:
-        target.write_text(training.result(), encoding="utf-8")
+def finish(training: Training | Kept, generation: Path) -> None:
+    """Write ``generation``'s models: those ``training`` gives (trained, or kept by :func:`start`)."""
+    (generation / MODEL).write_text(training.result(), encoding="utf-8")
 
 
 def build(source: Path, generation: Path, previous: Path | None, languages: Iterable[str],
           synonyms: Path | None = None, questions: Path | None = None) -> None:
     """Write ``generation``'s model at once (:func:`start`, then :func:`finish`)."""
-    finish(start(source, previous, languages, synonyms, questions=questions), generation, previous)
+    finish(start(source, previous, languages, synonyms, questions=questions), generation)
 
 
 class SubjectModel:
