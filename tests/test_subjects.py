@@ -199,8 +199,12 @@ def test_the_suggest_command_says_how_likely_another_subject_is(runner):
     said = re.match(r"Another subject, by the examples in vocabulary/subjects.yml: (0\.\d\d) \(no suggestion from ",
                     lines[1])
     assert said and float(said.group(1)) >= engine.OTHER_NOT_OURS, lines[1]
+    assert "Names another place" not in silent.output  # "poste" is no organisation's name
     answered = runner.invoke(args=["suggest", "wie eskaliere ich meinen Fall", "--lang", "de"])
     assert "Another subject" not in answered.output and "support/escalation" in answered.output
+    named = runner.invoke(args=["suggest", "Telekom Hotline erreicht man nie, wie eskaliere ich eine Beschwerde?",
+                                    "--lang", "de"])
+    assert "Names another place, organisation or vendor's product: telekom (" in named.output, named.output
 
 
 @pytest.mark.parametrize(("other", "share", "ours", "silent"), [

@@ -40,7 +40,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from deflect.helpcenter import current_help_center
-from deflect.search import engine
+from deflect.search import analysis, engine
 from deflect.search import evidence as evidence_module
 from deflect.search.evidence import Evidence, EvidenceUnavailable
 from deflect.search.lexicon import Lexicon
@@ -316,6 +316,11 @@ def suggest_command(text: str, lang: str | None, limit: int, as_json: bool) -> N
                    f"{engine.OTHER_ALONE:.2f}; for a question that does not name the product or support, from "
                    f"{engine.OTHER_NOT_OURS:.2f}, or from {engine.OTHER_WITH_UNKNOWN:.2f} with a word the help "
                    "center does not know).")
+        elsewhere = [word for word in analysis.words(engine.cut(text), code) if analysis.is_elsewhere(word, code)]
+        if elsewhere:
+            click.echo(f"Names another place, organisation or vendor's product: {', '.join(elsewhere)} (no "
+                       "suggestion unless the question also names the product or its support; with support's "
+                       f"words only and another organisation's name, from {engine.ORGANISATION_OTHER:.2f}).")
     likely = opened.subjects.articles(engine.cut(text), code) if results else {}  # for authors: questions.yml
     for number, result in enumerate(results, 1):
         flag = " (English)" if result.fallback else ""

@@ -31,6 +31,8 @@ import Stemmer
 from whoosh.analysis import Analyzer, Filter, Token
 from whoosh.lang import stopwords_for_language
 
+from . import organisations
+
 #: Language code → Snowball algorithm name (PyStemmer).
 SNOWBALL = {"en": "english", "de": "german", "fr": "french", "it": "italian", "es": "spanish"}
 
@@ -172,6 +174,8 @@ OTHER_VENDORS = {"iphone", "ipad", "macbook", "android", "outlook", "gmail", "ho
                  "salesforce", "slack", "skype", "linkedin", "youtube", "icloud", "onedrive", "dropbox"}
 for _lang in ELSEWHERE_WORDS:
     ELSEWHERE_WORDS[_lang] |= OTHER_VENDORS | ({"word"} if _lang != "en" else set())  # Microsoft Word
+    # Other organisations' names: telecoms, banks, public agencies, apps (.organisations).
+    ELSEWHERE_WORDS[_lang] |= organisations.ALL | organisations.BY_LANGUAGE.get(_lang, frozenset())
 
 #: Classes of private life that share support words ("deadline", "opening hours", "urgent",
 #: "application") in every language: insurers and bank accounts, the tax return, doctors and
@@ -296,6 +300,7 @@ def _word_classes(lang: str) -> dict[str, frozenset[str]]:
     return {name: frozenset(fold(word) for word in listed) for name, listed in {
         "circumstance": CIRCUMSTANCE_WORDS.get(lang, set()),
         "elsewhere": ELSEWHERE_WORDS.get(lang, set()),
+        "organisation": organisations.ALL | organisations.BY_LANGUAGE.get(lang, frozenset()),
         "product": products,
         "ours": (products - EXPORT_FORMATS) | SUPPORT_WORDS.get(lang, set()),
     }.items()}
@@ -308,6 +313,15 @@ def is_circumstance(word: str, lang: str) -> bool:
     (True, True, False)
     """
     return fold(word) in _word_classes(lang)["circumstance"]
+
+
+def is_organisation(word: str, lang: str) -> bool:
+    """Tell whether a lower-cased word names another organisation (:mod:`.organisations`).
+
+    >>> is_organisation("Movistar", "es"), is_organisation("zoom", "de"), is_organisation("soporte", "es")
+    (True, True, False)
+    """
+    return fold(word) in _word_classes(lang)["organisation"]
 
 
 def is_elsewhere(word: str, lang: str) -> bool:

@@ -66,8 +66,8 @@ from functools import lru_cache
 from whoosh import scoring
 from whoosh.query import Term
 
-from deflect.search.analysis import (WORD, forms, informativeness, is_circumstance, is_elsewhere, is_ours,
-                                     is_product, words, zipf)
+from deflect.search.analysis import (WORD, forms, informativeness, is_circumstance, is_elsewhere, is_organisation,
+                                     is_ours, is_product, words, zipf)
 from deflect.search.articles import snippet
 from deflect.search.index import TEXT_FIELDS, field_name
 from deflect.search.lexicon import Lexicon
@@ -97,6 +97,10 @@ MIN_SCOPE = 0.6
 OTHER_ALONE = 0.9
 OTHER_NOT_OURS = 0.7
 OTHER_WITH_UNKNOWN = 0.6
+#: A question that names another organisation and, of ours, only support's words ("Telekom Hotline
+#: erreicht man nie") is another subject's from this probability; "does your support cover Zoom?"
+#: (0.02) stays ours.
+ORGANISATION_OTHER = 0.3
 #: Everyday words this common (Zipf) that the help center does not know speak of something else.
 FOREIGN_ZIPF = (2.5, 5.5)
 #: A rarer word it does not know (a name, a term of another trade, an error code, a typo it cannot
@@ -148,6 +152,7 @@ class QuestionWord:
     product: bool = False  # it names the product, not the support topic (analysis.PRODUCT_WORDS)
     elsewhere: bool = False  # it names another place or organisation (analysis.ELSEWHERE_WORDS)
     ours: bool = False  # it names the vendor's product or support (analysis.is_ours)
+    organisation: bool = False  # it names another organisation (analysis.is_organisation)
     alternatives: dict[str, list[Alternative]] = field(default_factory=dict)
     _forms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -234,7 +239,12 @@ class Question:
         question also names the vendor's product or its support ("we are a bank
         and our dashboards are down", "is Microsoft Office included in
         support": :func:`~deflect.search.analysis.is_ours`), where it is one
-        more word the help center does not know.
+        more word the help center does not know. Another organisation's name
+        (:mod:`~deflect.search.organisations`) next to support's words alone
+        ("Telekom Hotline", "servizio clienti INPS") is their support: the
+        question is another subject's from :data:`ORGANISATION_OTHER` (a
+        question naming the product is ours, "does your support cover Zoom?"
+        too, the model finding it ours).
 
         A question the subjects model finds about something else is not the
         help center's either: scope 0 (:func:`another_subject`).
@@ -243,6 +253,9 @@ class Question:
         if not ours and any(entry.elsewhere for entry in self.words):
             return 0.0
         share = self._known_share()
+        if ours and self.other >= ORGANISATION_OTHER and any(entry.organisation for entry in self.words) \
+                and not any(entry.ours and entry.product for entry in self.words):
+            return 0.0  # "Telekom Hotline erreicht man nie": their hotline, not ours
         return 0.0 if another_subject(self.other, share, ours) else share
 
     def _known_share(self) -> float:
@@ -250,8 +263,8 @@ class Question:
         known = foreign = 0.0
         low, high = FOREIGN_ZIPF
         for entry in self.words:
-            if entry.circumstance or (entry.guessed and entry.zipf):
-                continue
+            if entry.circumstance or entry.organisation or (entry.guessed and entry.zipf):
+                continue  # an organisation's name: its question is ours only when it names ours (scope())
             if entry.alternatives and not entry.elsewhere:
                 known += entry.weight
             elif low <= entry.zipf <= high:
@@ -366,7 +379,8 @@ def question_words(index: LanguageIndex, query: str, lang: str, default: str,
     """
     typed = list(dict.fromkeys(words(clean_query(cut(query)), lang)))[:MAX_WORDS]
     found = [QuestionWord(word, informativeness(word, lang), zipf(word, lang), is_circumstance(word, lang),
-                          is_product(word, lang), is_elsewhere(word, lang), is_ours(word, lang)) for word in typed]
+                          is_product(word, lang), is_elsewhere(word, lang), is_ours(word, lang),
+                          is_organisation(word, lang)) for word in typed]
     written_in = [lang] if lang == default else [lang, default]
     for entry in found:
         for written in written_in:
