@@ -208,8 +208,8 @@ def test_the_suggest_command_says_how_likely_another_subject_is(runner):
 
 
 @pytest.mark.parametrize(("other", "share", "ours", "silent"), [
-    (0.95, 1.0, True, True),     # sure: even a question naming our product
-    (0.85, 1.0, True, False),    # fairly sure, but it names our product or support
+    (0.9, 1.0, True, True),      # sure: even a question naming our product
+    (0.8, 1.0, True, False),     # fairly sure, but it names our product or support
     (0.75, 1.0, False, True),    # fairly sure, nothing of ours named
     (0.65, 1.0, False, False),   # less sure, and every word is the help center's
     (0.65, 0.8, False, True),    # less sure, with a word the help center does not know
