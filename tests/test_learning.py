@@ -8,12 +8,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import select
 
 from deflect import create_app, lifecycle
-from deflect.learning import answered_questions
+from deflect.learning import AnsweredQuestion, _listed, answered_questions, proposals
 from deflect.lifecycle import Actor
-from deflect.search import rebuild_index, suggest
+from deflect.search import questions, rebuild_index, suggest
 from deflect.search.evidence import report
 from deflect.store import ArticleFeedback, Deflection, Staff, SuggestionShown, session_factory
 
@@ -183,3 +184,28 @@ def test_an_unreachable_store_leaves_the_index_without_evidence(app_config, tmp_
     assert (generation / "generation.json").is_file() and report(generation) == []
     shown = app.test_cli_runner().invoke(args=["learned"])  # the warning on stderr, mixed in by the runner
     assert shown.exit_code == 0 and "cannot be read" in shown.output and "Nothing yet." in shown.output
+
+
+def test_answered_questions_are_proposed_for_the_questions_file(learning_app):
+    """``deflect learned --propose``: the answered questions the questions file does not list, in its shape,
+    without what personal data looks like; one the file lists is left out, as is a long case description."""
+    solved_by_an_article(learning_app, learning_app.test_client(), "Remote session",
+                         "The viewer window stays black, call me on +44 20 7946 0958")
+    solved_by_an_article(learning_app, learning_app.test_client(), "Remote session",
+                         "The viewer window stays black, call me on +44 20 7946 0958", vote=True)
+    solved_by_an_article(learning_app, learning_app.test_client(), "Remote assistance", "x " * 120)
+    help_center = learning_app.extensions["deflect.help_center"]
+    listed = questions.read_file(Path(help_center.root) / questions.QUESTIONS_FILE)["en"][ARTICLE][0]
+    answered = answered_questions(learning_app) + [
+        AnsweredQuestion("en", ARTICLE, listed.upper(), "browser:other", "deflection 9", "opened",
+                         datetime.now(timezone.utc))]
+    found = proposals(answered, _listed(help_center), ["en"])
+    assert found == {"en": {ARTICLE: [("Remote session The viewer window stays black, call me on [phone]", 2)]}}
+
+    shown = learning_app.test_cli_runner().invoke(args=["learned", "--propose", "--lang", "en"])
+    assert shown.exit_code == 0, shown.output
+    proposed = yaml.safe_load(shown.output)
+    assert proposed == {"en": {ARTICLE: ["Remote session The viewer window stays black, call me on [phone]"]}}
+    assert '  # 2 customers' in shown.output and shown.output.startswith("# Answered questions of the last 365 days")
+    nothing = learning_app.test_cli_runner().invoke(args=["learned", "--propose", "--lang", "fr"])
+    assert nothing.exit_code == 0 and nothing.output.rstrip().endswith("# Nothing to propose.")

@@ -28,6 +28,19 @@ LEGAL_FORM = re.compile(r"[\s,]+(gmbh(\s*&\s*co\.?\s*kg)?|ag|kg|se|sa|sas|sarl|s
                         r"|s\.?l\.?|ltd\.?|limited|plc|inc\.?|llc|corp\.?|bv|b\.v\.|nv|oy|ab|as)$", re.I)
 
 
+def redact_patterns(text: str) -> str:
+    """Return ``text`` without what personal data looks like: links, e-mail and machine addresses, phone numbers,
+    case references and long identifiers (a name needs the case that tells it: :func:`redact`).
+
+    >>> redact_patterns("write to anna@acme.example or call +39 02 1234 5678 about CS-7K3Q9X")
+    'write to [e-mail] or call [phone] about [case]'
+    """
+    for pattern, placeholder in ((URL, "[link]"), (EMAIL, "[e-mail]"), (IP, "[address]"), (PHONE, "[phone]"),
+                                 (REFERENCE, "[case]"), (LONG_ID, "[id]")):
+        text = pattern.sub(placeholder, text)
+    return text
+
+
 def redact(text: str, case: Case) -> str:
     """Return ``text`` without the case's personal data (see the module docstring).
 
@@ -38,9 +51,7 @@ def redact(text: str, case: Case) -> str:
     >>> redact("Nordlicht's reports, Nordlicht GmbH", C)
     "[company]'s reports, [company]"
     """
-    for pattern, placeholder in ((URL, "[link]"), (EMAIL, "[e-mail]"), (IP, "[address]"), (PHONE, "[phone]"),
-                                 (REFERENCE, "[case]"), (LONG_ID, "[id]")):
-        text = pattern.sub(placeholder, text)
+    text = redact_patterns(text)
     company = (case.company or "").strip()
     short_company = LEGAL_FORM.sub("", company)
     for value, placeholder in ((company, "[company]"), (short_company, "[company]"), (case.contact_name, "[name]"),

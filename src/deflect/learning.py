@@ -41,11 +41,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
+from deflect.drafts import redact_patterns
 from deflect.lifecycle import CLOSED, SOLVED
 from deflect.search import EVIDENCE_SOURCE
 from deflect.search import evidence as search_evidence
+from deflect.search import questions, subject
 from deflect.search.evidence import Evidence, EvidenceUnavailable
 from deflect.search.index import current_generation, served_articles
+from deflect.search.questions import QUESTIONS_FILE, same_question
 from deflect.store import ArticleFeedback, Case, Deflection, session_factory
 
 #: Only records of the last year are read: articles change, and old questions may be answered otherwise now.
@@ -54,6 +57,8 @@ SINCE_DAYS = 365
 MAX_RECORDS = 20_000
 #: The review shows this many characters of each question.
 SHOWN_CHARS = 160
+#: A longer answered question is not proposed for the questions file (``--propose``).
+PROPOSED_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,73 @@ def review(answered: Iterable[AnsweredQuestion], learned_now: search_evidence.Le
     return [rows[key] for key in sorted(rows)]
 
 
+def proposals(answered: Iterable[AnsweredQuestion], listed: dict[str, set[str]],
+              languages: Iterable[str]) -> dict[str, dict[str, list[tuple[str, int]]]]:
+    """Return, per language and article, the answered questions that ``vocabulary/questions.yml`` could list.
+
+    Each is the customer's text on one line, without what personal data looks
+    like (:func:`deflect.drafts.redact_patterns`), with the number of
+    customers who asked it (most first). A question already listed for the
+    language (``listed``: :func:`deflect.search.questions.same_question` of
+    each line of the questions file and of the subjects file's ``other``), or
+    longer than :data:`PROPOSED_CHARS` (a case's whole description makes a
+    poor example), is left out. An author reads them and copies the right
+    ones: nothing here changes what the search does by itself.
+    """
+    customers: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    texts: dict[tuple[str, str, str], str] = {}
+    languages = set(languages)
+    for item in answered:
+        text = redact_patterns(" ".join(item.question.split()))
+        key = (item.lang, item.article, same_question(text))
+        if item.lang not in languages or not text or len(text) > PROPOSED_CHARS \
+                or key[2] in listed.get(item.lang, set()):
+            continue
+        customers[key].add(item.source)
+        texts.setdefault(key, text)
+    found: dict[str, dict[str, list[tuple[str, int]]]] = {}
+    for key in sorted(customers, key=lambda key: (key[0], key[1], -len(customers[key]), key[2])):
+        found.setdefault(key[0], {}).setdefault(key[1], []).append((texts[key], len(customers[key])))
+    return found
+
+
+def proposal_yaml(found: dict[str, dict[str, list[tuple[str, int]]]]) -> str:
+    """Return :func:`proposals` in the questions file's shape, each line saying how many customers asked it.
+
+    >>> print(proposal_yaml({"fr": {"support/sla": [("délai de réponse ?", 2)]}}), end="")
+    fr:
+      support/sla:
+        - "délai de réponse ?"  # 2 customers
+    """
+    lines = []
+    for lang, articles in found.items():
+        lines.append(f"{lang}:")
+        for article, questions in articles.items():
+            lines.append(f"  {article}:")
+            lines += [f"    - {json.dumps(text, ensure_ascii=False)}  # {count} customer{'s' if count > 1 else ''}"
+                      for text, count in questions]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _listed(help_center) -> dict[str, set[str]]:
+    """Return, per language, the questions the questions file and the subjects file's ``other`` already list."""
+    root, languages = Path(help_center.root), help_center.languages
+    listed: dict[str, set[str]] = defaultdict(set)
+    try:
+        data = questions.read_file(root / questions.QUESTIONS_FILE)
+    except ValueError:  # deflect check says what is wrong with it
+        data = {}
+    for lang, question, _ in questions.labelled(data, languages):
+        listed[lang].add(questions.same_question(question))
+    try:
+        other = subject.examples(subject.read_file(root / subject.SUBJECTS_FILE), languages)
+    except ValueError:
+        other = []
+    for lang, question, _ in other:
+        listed[lang].add(questions.same_question(question))
+    return listed
+
+
 def _words(found: dict[str, int]) -> str:
     return ", ".join(f"{word} ({n})" for word, n in found.items()) or "nothing"
 
@@ -167,9 +239,15 @@ def _words(found: dict[str, int]) -> str:
 @click.command("learned")
 @click.option("--lang", default=None, help="one language (default: all)")
 @click.option("--format", "form", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--propose", is_flag=True,
+              help="print the answered questions that vocabulary/questions.yml does not list yet, in its shape")
 @with_appcontext
-def learned_command(lang: str | None, form: str) -> None:
-    """What the search learned from customers' answered questions, per article, and the questions behind it."""
+def learned_command(lang: str | None, form: str, propose: bool) -> None:
+    """What the search learned from customers' answered questions, per article, and the questions behind it.
+
+    With ``--propose``: those questions as lines for ``vocabulary/questions.yml``
+    (:func:`proposals`), for an author to review and copy.
+    """
     app = current_app._get_current_object()
     help_center = app.extensions["deflect.help_center"]
     code = help_center.normalize_language(lang) if lang else None
@@ -182,6 +260,13 @@ def learned_command(lang: str | None, form: str) -> None:
     except EvidenceUnavailable as exc:
         click.echo(f"Warning: the service's records cannot be read ({exc}): only what the index learned.", err=True)
         answered = []
+    if propose:
+        found = proposals(answered, _listed(help_center), [code] if code else help_center.languages)
+        click.echo(f"# Answered questions of the last {SINCE_DAYS} days that {QUESTIONS_FILE} does not list yet.\n"
+                   "# Read each one: copy those in a customer's words that the article truly answers, under it,\n"
+                   "# and remove names, companies and anything private; then `deflect check` and `deflect index`.")
+        click.echo(proposal_yaml(found) or "# Nothing to propose.", nl=not found)
+        return
     next_build = search_evidence.learn([item.evidence for item in answered], served_articles(help_center))
     rows = [row for row in review(answered, learned_now, next_build) if code in (None, row["lang"])]
     if form == "json":
