@@ -161,7 +161,7 @@ for _lang, _words in {
     "it": {"fabbro", "idraulico", "elettricista", "meccanico", "carrozzeria", "inquilino", "affitto", "redditi",
            "volo", "voli"},
     "es": {"cerrajero", "fontanero", "electricista", "mecánico", "taller", "casero", "inquilino", "alquiler",
-           "vuelo", "vuelos", "correos", "ambulatorio"},
+           "vuelo", "vuelos", "ambulatorio"},
 }.items():
     ELSEWHERE_WORDS[_lang] |= _words
 #: Other vendors' products and services: a question about them is not one for this help
