@@ -199,8 +199,9 @@ def test_answered_questions_are_proposed_for_the_questions_file(learning_app):
     answered = answered_questions(learning_app) + [
         AnsweredQuestion("en", ARTICLE, listed.upper(), "browser:other", "deflection 9", "opened",
                          datetime.now(timezone.utc))]
-    found = proposals(answered, _listed(help_center), ["en"])
+    found = proposals(answered, _listed(help_center), {"en": {ARTICLE}})
     assert found == {"en": {ARTICLE: [("Remote session The viewer window stays black, call me on [phone]", 2)]}}
+    assert proposals(answered, {}, {"en": {"support/sla"}}) == {}  # an article no longer served: nothing
 
     shown = learning_app.test_cli_runner().invoke(args=["learned", "--propose", "--lang", "en"])
     assert shown.exit_code == 0, shown.output

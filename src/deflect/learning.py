@@ -32,7 +32,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import click
 from flask import Flask, current_app
@@ -166,8 +166,11 @@ def review(answered: Iterable[AnsweredQuestion], learned_now: search_evidence.Le
 
 
 def proposals(answered: Iterable[AnsweredQuestion], listed: dict[str, set[str]],
-              languages: Iterable[str]) -> dict[str, dict[str, list[tuple[str, int]]]]:
+              articles: Mapping[str, set[str]]) -> dict[str, dict[str, list[tuple[str, int]]]]:
     """Return, per language and article, the answered questions that ``vocabulary/questions.yml`` could list.
+
+    ``articles``: the ids the help center serves, per language (only those
+    languages are read; an article since removed is left out).
 
     Each is the customer's text on one line, without what personal data looks
     like (:func:`deflect.drafts.redact_patterns`), with the number of
@@ -180,11 +183,10 @@ def proposals(answered: Iterable[AnsweredQuestion], listed: dict[str, set[str]],
     """
     customers: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     texts: dict[tuple[str, str, str], str] = {}
-    languages = set(languages)
     for item in answered:
         text = redact_patterns(" ".join(item.question.split()))
         key = (item.lang, item.article, same_question(text))
-        if item.lang not in languages or not text or len(text) > PROPOSED_CHARS \
+        if item.article not in articles.get(item.lang, ()) or not text or len(text) > PROPOSED_CHARS \
                 or key[2] in listed.get(item.lang, set()):
             continue
         customers[key].add(item.source)
@@ -206,10 +208,10 @@ def proposal_yaml(found: dict[str, dict[str, list[tuple[str, int]]]]) -> str:
     lines = []
     for lang, articles in found.items():
         lines.append(f"{lang}:")
-        for article, questions in articles.items():
+        for article, asked in articles.items():
             lines.append(f"  {article}:")
             lines += [f"    - {json.dumps(text, ensure_ascii=False)}  # {count} customer{'s' if count > 1 else ''}"
-                      for text, count in questions]
+                      for text, count in asked]
     return "\n".join(lines) + "\n" if lines else ""
 
 
@@ -218,17 +220,17 @@ def _listed(help_center) -> dict[str, set[str]]:
     root, languages = Path(help_center.root), help_center.languages
     listed: dict[str, set[str]] = defaultdict(set)
     try:
-        data = questions.read_file(root / questions.QUESTIONS_FILE)
+        data = questions.read_file(root / QUESTIONS_FILE)
     except ValueError:  # deflect check says what is wrong with it
         data = {}
     for lang, question, _ in questions.labelled(data, languages):
-        listed[lang].add(questions.same_question(question))
+        listed[lang].add(same_question(question))
     try:
         other = subject.examples(subject.read_file(root / subject.SUBJECTS_FILE), languages)
     except ValueError:
         other = []
     for lang, question, _ in other:
-        listed[lang].add(questions.same_question(question))
+        listed[lang].add(same_question(question))
     return listed
 
 
@@ -261,7 +263,8 @@ def learned_command(lang: str | None, form: str, propose: bool) -> None:
         click.echo(f"Warning: the service's records cannot be read ({exc}): only what the index learned.", err=True)
         answered = []
     if propose:
-        found = proposals(answered, _listed(help_center), [code] if code else help_center.languages)
+        served = {lang: ids for lang, ids in served_articles(help_center).items() if code in (None, lang)}
+        found = proposals(answered, _listed(help_center), served)
         click.echo(f"# Answered questions of the last {SINCE_DAYS} days that {QUESTIONS_FILE} does not list yet.\n"
                    "# Read each one: copy those in a customer's words that the article truly answers, under it,\n"
                    "# and remove names, companies and anything private; then `deflect check` and `deflect index`.")
