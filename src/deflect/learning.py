@@ -49,6 +49,7 @@ from deflect.search import questions, subject
 from deflect.search.evidence import Evidence, EvidenceUnavailable
 from deflect.search.index import current_generation, served_articles
 from deflect.search.questions import QUESTIONS_FILE, same_question
+from deflect.search.synonyms import read_or_empty
 from deflect.store import ArticleFeedback, Case, Deflection, session_factory
 
 #: Only records of the last year are read: articles change, and old questions may be answered otherwise now.
@@ -219,17 +220,9 @@ def _listed(help_center) -> dict[str, set[str]]:
     """Return, per language, the questions the questions file and the subjects file's ``other`` already list."""
     root, languages = Path(help_center.root), help_center.languages
     listed: dict[str, set[str]] = defaultdict(set)
-    try:
-        data = questions.read_file(root / QUESTIONS_FILE)
-    except ValueError:  # deflect check says what is wrong with it
-        data = {}
-    for lang, question, _ in questions.labelled(data, languages):
-        listed[lang].add(same_question(question))
-    try:
-        other = subject.examples(subject.read_file(root / subject.SUBJECTS_FILE), languages)
-    except ValueError:
-        other = []
-    for lang, question, _ in other:
+    asked = read_or_empty(questions.read_file, root / QUESTIONS_FILE)
+    others = read_or_empty(subject.read_file, root / subject.SUBJECTS_FILE)
+    for lang, question, _ in questions.labelled(asked, languages) + subject.examples(others, languages):
         listed[lang].add(same_question(question))
     return listed
 

@@ -26,7 +26,7 @@ else.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from deflect.search.synonyms import open_for_check
 from deflect.search.synonyms import read_file as read_vocabulary_file
@@ -53,6 +53,29 @@ def same_question(question: str) -> str:
     return " ".join(question.lower().split())
 
 
+def is_question(value: object) -> bool:
+    """Tell whether a listed value is a question: a text with a word in it.
+
+    >>> is_question("where is my case"), is_question("  "), is_question(3)
+    (True, False, False)
+    """
+    return isinstance(value, str) and bool(value.strip())
+
+
+def listed_questions(listing: object, where: str, problems: list[str]) -> Iterator[tuple[int, str]]:
+    """Yield the (number, question) of a file's list of questions, and append each problem, named from
+    ``where``, to ``problems`` as it is met (not a list, or an entry that is no question), so that a caller's
+    own problems of a question come in line order. The questions and subjects files' checks share it."""
+    if not isinstance(listing, list):
+        problems.append(f"{where}: expected a list of questions")
+        return
+    for number, question in enumerate(listing, 1):
+        if is_question(question):
+            yield number, question
+        else:
+            problems.append(f"{where} {number}: expected a question (text)")
+
+
 def labelled(data: Mapping, languages: Iterable[str]) -> list[tuple[str, str, tuple[str, ...]]]:
     """Return (language, question, the ids of the articles that answer it) for each well-formed question, once.
 
@@ -67,11 +90,10 @@ def labelled(data: Mapping, languages: Iterable[str]) -> list[tuple[str, str, tu
         for article, questions in entry.items():
             if not isinstance(article, str) or not isinstance(questions, list):
                 continue
-            for question in questions:
-                if isinstance(question, str) and question.strip():
-                    text, ids = found.setdefault((lang, same_question(question)), (question, []))
-                    if article not in ids:
-                        ids.append(article)
+            for question in filter(is_question, questions):
+                text, ids = found.setdefault((lang, same_question(question)), (question, []))
+                if article not in ids:
+                    ids.append(article)
     return [(lang, text, tuple(ids)) for (lang, _), (text, ids) in found.items()]
 
 
@@ -108,10 +130,6 @@ def check_questions(path: Path, languages: Iterable[str], articles: Mapping[str,
             if article not in known:
                 problems.append(f"{name} {lang} {article}: no article has this id in {lang}")
                 continue
-            if not isinstance(questions, list):
-                problems.append(f"{name} {lang} {article}: expected a list of questions")
-                continue
-            for number, question in enumerate(questions, 1):
-                if not isinstance(question, str) or not question.strip():
-                    problems.append(f"{name} {lang} {article} {number}: expected a question (text)")
+            for _ in listed_questions(questions, f"{name} {lang} {article}", problems):
+                pass  # only its problems are wanted here
     return problems

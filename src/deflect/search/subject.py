@@ -53,9 +53,9 @@ from pathlib import Path
 from typing import Iterable
 
 from deflect.search.analysis import fold, forms, informativeness, is_circumstance, words
-from deflect.search.questions import labelled, same_question
+from deflect.search.questions import is_question, labelled, listed_questions, same_question
 from deflect.search.questions import read_file as read_questions_file
-from deflect.search.synonyms import open_for_check
+from deflect.search.synonyms import open_for_check, read_or_empty
 from deflect.search.synonyms import read_file as read_vocabulary_file
 
 #: Where the help center keeps it, beside docs/.
@@ -137,9 +137,7 @@ def examples(data: dict, languages: Iterable[str]) -> list[tuple[str, str, bool]
         if not isinstance(entry, dict):
             continue
         for kind in KINDS:
-            for question in entry.get(kind) or ():
-                if isinstance(question, str) and question.strip():
-                    found.append((lang, question, kind == "other"))
+            found += [(lang, question, kind == "other") for question in filter(is_question, entry.get(kind) or ())]
     return found
 
 
@@ -170,14 +168,7 @@ def check_subjects(path: Path, languages: Iterable[str]) -> list[str]:
             continue
         seen: dict[str, str] = {}
         for kind in KINDS:
-            questions = entry.get(kind) or []
-            if not isinstance(questions, list):
-                problems.append(f"{name} {lang} {kind}: expected a list of questions")
-                continue
-            for number, question in enumerate(questions, 1):
-                if not isinstance(question, str) or not question.strip():
-                    problems.append(f"{name} {lang} {kind} {number}: expected a question (text)")
-                    continue
+            for number, question in listed_questions(entry.get(kind) or [], f"{name} {lang} {kind}", problems):
                 key = same_question(question)
                 if seen.get(key, kind) != kind:
                     problems.append(f"{name} {lang} {kind} {number}: {question!r} is also listed under {seen[key]}")
@@ -237,14 +228,14 @@ class Training:
         self._model: str | None = _TRAINED.get(key)
         if self._model is not None:
             return
-        answered = labelled(_mapping(read_questions_file, questions), languages)
+        answered = labelled(read_or_empty(read_questions_file, questions), languages)
         answered += [(lang, text, (article,)) for lang, article, text in learned if lang in languages]
-        found = examples(_mapping(read_file, source), languages)
+        found = examples(read_or_empty(read_file, source), languages)
         found += [(lang, text, False) for lang, text, _ in answered]
         if len({other for _, _, other in found}) < 2:  # both kinds are needed to learn the subjects
             found = []
         else:
-            found += synonym_terms(_mapping(read_vocabulary_file, synonyms), languages)
+            found += synonym_terms(read_or_empty(read_vocabulary_file, synonyms), languages)
         if len({article for _, _, ids in answered for article in ids}) < 2:
             answered = []
         # One child per model with something to learn: on two cores the two take the time of the longer one.
@@ -329,14 +320,6 @@ def _train_into(function, data: list, pipe) -> None:
 
 def _model_json(key: str, model: dict) -> str:
     return json.dumps({"fingerprint": key, **model}, ensure_ascii=False, sort_keys=True)
-
-
-def _mapping(reader, path: Path | None) -> dict:
-    """Return what ``reader`` reads in ``path``: ``{}`` when there is no file or it cannot be read."""
-    try:
-        return reader(path) if path is not None else {}
-    except ValueError:  # SubjectsError, SynonymError
-        return {}
 
 
 def train(found: list[tuple[str, str, bool]]) -> dict:

@@ -113,6 +113,17 @@ def read_file(path: Path, error: type[ValueError] = SynonymError, entries: str =
     return data
 
 
+def read_or_empty(reader: Callable[[Path], dict], path: Path | None) -> dict:
+    """Return what ``reader`` reads in ``path``: ``{}`` when there is no file or it cannot be read.
+
+    For those who use a vocabulary file without checking it (``deflect check`` reports what is wrong).
+    """
+    try:
+        return reader(path) if path is not None else {}
+    except ValueError:  # SynonymError, SubjectsError, QuestionsError
+        return {}
+
+
 def open_for_check(path: Path, relative: Path, reader: Callable[[Path], dict], error: type[ValueError],
                    languages: list[str]) -> tuple[dict, list[str]]:
     """Read an authors' vocabulary file for its check: its mapping, and the problems any such file can have.
